@@ -1,0 +1,194 @@
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+#include <systemd/sd-journal.h>
+#include "audit.h"
+#include "bounds.h"
+#include "util.h"
+
+#define MID_EXECUTED        "67bb621b40a04061b7ef2c036a170b11"
+#define MID_FAILED          "7855157534e042c7ab1688e36925d932"
+#define MID_ESCALATED       "ac33376504e84ab5901256a752ecefce"
+#define MID_BLOCKED         "4e072b6e33c9486cb300c8c985ace339"
+#define MID_SKIPPED         "1b4c5903b46c4603b550bce64b498655"
+#define MID_CIRCUIT_OPENED  "c18d42fe368e4dd8a63e6e9440e713ac"
+
+/* Untrusted text made safe for JSON and the journal: valid UTF-8, bounded. */
+struct text { char s[AUDIT_OUTPUT_CHARS * 4 + 1]; };
+
+static const char *clean(struct text *t, const char *s, size_t len, size_t max_chars) {
+        if (!s)
+                return NULL;
+        utf8_sanitize(t->s, sizeof(t->s), s, len, max_chars);
+        return t->s;
+}
+
+static const char *clean_str(struct text *t, const char *s) {
+        return s ? clean(t, s, strlen(s), AUDIT_TEXT_CHARS) : NULL;
+}
+
+static const char *label_or_null(const struct audit_record *r, const char *name) {
+        return r->alert ? alert_label(r->alert, name) : NULL;
+}
+
+static cJSON *string_or_null(const char *s) {
+        return s ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
+
+static void add(cJSON *o, const char *name, cJSON *v) {
+        cJSON_AddItemToObject(o, name, v ? v : cJSON_CreateNull());
+}
+
+static const char *rec_playbook(const struct audit_record *r) {
+        if (r->playbook)
+                return r->playbook;
+        return r->decision && r->decision->route ? r->decision->route->playbook : NULL;
+}
+
+static const char *rec_alertname(const struct audit_record *r) {
+        return r->alert ? r->alert->alertname : r->alertname;
+}
+
+static const char *rec_action(const struct audit_record *r) {
+        return r->action ? r->action : action_name(r->decision->action);
+}
+
+static const char *rec_gate(const struct audit_record *r) {
+        if (r->gate)
+                return r->gate;
+        return r->decision && r->decision->gate != GATE_NONE ? gate_name(r->decision->gate) : NULL;
+}
+
+static const char *rec_reason(const struct audit_record *r) {
+        return r->reason ? r->reason : r->decision ? r->decision->reason : NULL;
+}
+
+char *audit_format_line(const struct audit_record *r) {
+        struct text t;
+        cJSON *o = cJSON_CreateObject();
+        char *line = NULL;
+
+        if (!o)
+                return NULL;
+        /* Epoch seconds with exactly millisecond precision, as the seed writes them. */
+        char ts[32];
+        snprintf(ts, sizeof(ts), "%lld.%03lld", (long long) (r->timestamp_ms / 1000),
+                 (long long) (r->timestamp_ms % 1000));
+        add(o, "timestamp", cJSON_CreateRaw(ts));
+        add(o, "alert", string_or_null(clean_str(&t, rec_alertname(r))));
+        add(o, "playbook", string_or_null(rec_playbook(r)));
+        add(o, "parameters", string_or_null(clean_str(&t, r->parameters)));
+        add(o, "success", r->job ? cJSON_CreateBool(r->job->result == EXEC_SUCCESS) : NULL);
+        add(o, "confidence", r->decision && r->decision->route ?
+                             cJSON_CreateNumber(r->decision->route->confidence) : NULL);
+        add(o, "stdout", r->job ? cJSON_CreateString(clean(&t, r->job->out, r->job->out_len,
+                                                           AUDIT_OUTPUT_CHARS)) : NULL);
+        add(o, "stderr", r->job ? cJSON_CreateString(clean(&t, r->job->err, r->job->err_len,
+                                                           AUDIT_OUTPUT_CHARS)) : NULL);
+        add(o, "action", cJSON_CreateString(rec_action(r)));
+        add(o, "gate", string_or_null(rec_gate(r)));
+        add(o, "reason", string_or_null(clean_str(&t, rec_reason(r))));
+        add(o, "result", string_or_null(r->result));
+        add(o, "fingerprint", string_or_null(r->alert && *r->alert->fingerprint ? r->alert->fingerprint : NULL));
+        add(o, "instance", string_or_null(clean_str(&t, label_or_null(r, "instance"))));
+        add(o, "service", string_or_null(clean_str(&t, r->decision ? r->decision->service : NULL)));
+        add(o, "duration_seconds", r->job ? cJSON_CreateNumber(
+                (double) (r->job->ended_ms - r->job->started_ms) / 1000.0) : NULL);
+        add(o, "exit_code", r->job ? cJSON_CreateNumber(r->job->exit_code) : NULL);
+        add(o, "source", cJSON_CreateString(r->source));
+
+        char *json = cJSON_PrintUnformatted(o);
+        cJSON_Delete(o);
+        if (!json)
+                return NULL;
+        size_t len = strlen(json);
+        if (len + 2 <= AUDIT_LINE_MAX && (line = malloc(len + 2))) {
+                memcpy(line, json, len);
+                memcpy(line + len, "\n", 2);
+        }
+        free(json);
+        return line;
+}
+
+int audit_open_log(const char *path) {
+        int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+        return fd < 0 ? -errno : fd;
+}
+
+int audit_append(int fd, const char *line) {
+        size_t len = strlen(line);
+        /* One write(2) on O_APPEND: concurrent instances' lines never interleave. */
+        ssize_t n = write(fd, line, len);
+        if (n < 0)
+                return -errno;
+        return (size_t) n == len ? 0 : -EIO;
+}
+
+static bool journal_present(void) {
+        return access("/run/systemd/journal/socket", W_OK) == 0;
+}
+
+int audit_journal(const struct audit_record *r) {
+        struct text alertname, fingerprint, instance, reason;
+        const char *action = rec_action(r), *gate = rec_gate(r), *playbook = rec_playbook(r);
+        const char *mid, *detail = clean_str(&reason, rec_reason(r));
+        int priority;
+        char msg[4 * sizeof(struct text)];      /* room for every part: never truncated */
+
+        if (!journal_present())
+                return -ENOTCONN;       /* sd_journal_send() would drop it silently */
+        clean(&alertname, "", 0, 0);
+        clean_str(&alertname, rec_alertname(r));
+        clean(&fingerprint, r->alert ? r->alert->fingerprint : "", r->alert ? strlen(r->alert->fingerprint) : 0, 64);
+        clean(&instance, "", 0, 0);
+        clean_str(&instance, label_or_null(r, "instance"));
+
+        if (r->job) {
+                bool ok = r->job->result == EXEC_SUCCESS;
+                mid = ok ? MID_EXECUTED : MID_FAILED;
+                priority = ok ? LOG_INFO : LOG_ERR;
+                snprintf(msg, sizeof(msg), "Playbook %s for %s on %s: %s (exit %d, %.3f s)",
+                         playbook, alertname.s, *instance.s ? instance.s : "-", r->result,
+                         r->job->exit_code, (double) (r->job->ended_ms - r->job->started_ms) / 1000.0);
+        } else {
+                bool escalate = strcmp(action, "escalate") == 0, blocked = strcmp(action, "blocked") == 0;
+                mid = escalate ? MID_ESCALATED : blocked ? MID_BLOCKED : MID_SKIPPED;
+                priority = escalate ? LOG_WARNING : blocked ? LOG_NOTICE : LOG_INFO;
+                snprintf(msg, sizeof(msg), "Alert %s on %s %s%s%s: %s", alertname.s,
+                         *instance.s ? instance.s : "-", action, gate ? " by gate " : "",
+                         gate ? gate : "", detail ? detail : "");
+        }
+        return sd_journal_send("MESSAGE=%s", msg,
+                               "MESSAGE_ID=%s", mid,
+                               "PRIORITY=%d", priority,
+                               "SYSLOG_IDENTIFIER=remediation-webhook",
+                               "REMEDIATION_ALERTNAME=%s", alertname.s,
+                               "REMEDIATION_PLAYBOOK=%s", playbook ? playbook : "",
+                               "REMEDIATION_ACTION=%s", action,
+                               "REMEDIATION_GATE=%s", gate ? gate : "",
+                               "REMEDIATION_RESULT=%s", r->result ? r->result : "",
+                               "REMEDIATION_FINGERPRINT=%s", fingerprint.s,
+                               "REMEDIATION_INSTANCE=%s", instance.s,
+                               "REMEDIATION_SOURCE=%s", r->source,
+                               "REMEDIATION_REASON=%s", detail ? detail : "",
+                               NULL);
+}
+
+int audit_journal_circuit_opened(const char *playbook, int failures, int reset_minutes) {
+        if (!journal_present())
+                return -ENOTCONN;
+        return sd_journal_send("MESSAGE=Circuit breaker opened for playbook %s after %d consecutive "
+                               "failures; blocked for %d min", playbook, failures, reset_minutes,
+                               "MESSAGE_ID=" MID_CIRCUIT_OPENED,
+                               "PRIORITY=%d", LOG_ERR,
+                               "SYSLOG_IDENTIFIER=remediation-webhook",
+                               "REMEDIATION_PLAYBOOK=%s", playbook,
+                               "REMEDIATION_ACTION=circuit_opened",
+                               "REMEDIATION_GATE=circuit_open",
+                               NULL);
+}

@@ -1,0 +1,42 @@
+/* Named limits on everything a client, a config file or a playbook controls. */
+#pragma once
+
+/* HTTP request (http.c) */
+#define HTTP_MAX_HEADER_BYTES   8192            /* request line + headers */
+#define HTTP_MAX_HEADERS        64
+#define HTTP_MAX_PATH           256
+#define HTTP_MAX_AUTH           512             /* Authorization header value */
+#define HTTP_DEFAULT_MAX_BODY   (1024 * 1024)   /* config: max_body_bytes */
+#define HTTP_DEFAULT_READ_TIMEOUT_SEC 10        /* config: read_timeout_seconds */
+
+/* Alertmanager payload (payload.c) */
+#define PAYLOAD_MAX_ALERTS      1000
+#define PAYLOAD_MAX_LABELS      64              /* per alert, labels and annotations each */
+#define PAYLOAD_MAX_NAME        128             /* label or annotation name, bytes */
+#define PAYLOAD_MAX_VALUE       4096            /* label or annotation value, bytes */
+#define PAYLOAD_MAX_JSON_DEPTH  8
+
+/* Config (config.c) */
+#define CONFIG_MAX_FILE_BYTES   (1024 * 1024)
+#define CONFIG_MAX_ROUTES       256
+#define CONFIG_MAX_LIST         32              /* key_fields, override_labels, executor, parameters */
+#define CONFIG_MAX_OVERRIDES    256
+
+/* Playbook arguments (params.c) */
+#define PARAM_MAX_VALUE         256             /* one substituted value, bytes */
+#define EXEC_MAX_ARGS           (2 * CONFIG_MAX_LIST)
+#define EXEC_MAX_ARG_BYTES      1024            /* one expanded argument */
+
+/* Execution (exec.c) */
+#define EXEC_CAPTURE_BYTES      4096            /* stdout and stderr each; the rest is drained */
+#define EXEC_KILL_GRACE_SEC     10              /* SIGTERM, then SIGKILL this much later */
+
+/* State (state.c) */
+#define STATE_LOCK_TIMEOUT_MS   5000            /* then 503: Alertmanager retries */
+#define STATE_MAX_FILE_BYTES    (4 * 1024 * 1024)
+#define STATE_MAX_IDEMPOTENCY_KEYS 4096         /* oldest evicted first; rate limits still hold */
+
+/* Audit (audit.c) */
+#define AUDIT_OUTPUT_CHARS      500             /* stdout/stderr in the decision log (seed) */
+#define AUDIT_LINE_MAX          16384           /* one decision-log line, bytes */
+#define AUDIT_TEXT_CHARS        256             /* any other untrusted string in the log */

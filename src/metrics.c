@@ -1,0 +1,137 @@
+/* Series names are built only from names the config defines (playbooks, alertnames, gates) and
+ * from HTTP codes, never from alert labels, so their number stays bounded. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "metrics.h"
+
+static const double duration_buckets[] = { 1, 2.5, 5, 10, 30, 60, 120, 300 };
+
+#define SERIES(buf, ...) (snprintf((buf), sizeof(buf), __VA_ARGS__) >= (int) sizeof(buf) ? -ENOBUFS : 0)
+
+int metrics_count_decision(struct state *s, const struct decision *d) {
+        char series[256];
+        if (SERIES(series, "remediation_webhook_decisions_total{action=\"%s\",gate=\"%s\"}",
+                   action_name(d->action), d->gate == GATE_NONE ? "none" : gate_name(d->gate)))
+                return -ENOBUFS;
+        return state_counter_add(s, series, 1);
+}
+
+int metrics_count_execution(struct state *s, const char *playbook, const char *result, double seconds) {
+        char series[256];
+        int r;
+
+        if (SERIES(series, "remediation_playbook_executions_total{playbook=\"%s\",status=\"%s\"}",
+                   playbook, result) || (r = state_counter_add(s, series, 1)) < 0)
+                return -ENOBUFS;
+        /* Every bucket is touched, so a new playbook's buckets are stored in order. */
+        for (size_t i = 0; i < sizeof(duration_buckets) / sizeof(*duration_buckets); i++) {
+                if (SERIES(series, "remediation_playbook_duration_seconds_bucket{playbook=\"%s\",le=\"%g\"}",
+                           playbook, duration_buckets[i]) ||
+                    (r = state_counter_add(s, series, seconds <= duration_buckets[i])) < 0)
+                        return -ENOBUFS;
+        }
+        if (SERIES(series, "remediation_playbook_duration_seconds_bucket{playbook=\"%s\",le=\"+Inf\"}", playbook) ||
+            (r = state_counter_add(s, series, 1)) < 0 ||
+            SERIES(series, "remediation_playbook_duration_seconds_sum{playbook=\"%s\"}", playbook) ||
+            (r = state_counter_add(s, series, seconds)) < 0 ||
+            SERIES(series, "remediation_playbook_duration_seconds_count{playbook=\"%s\"}", playbook) ||
+            (r = state_counter_add(s, series, 1)) < 0)
+                return -ENOBUFS;
+        return 0;
+}
+
+int metrics_count_request(struct state *s, int code) {
+        char series[128];
+        if (SERIES(series, "remediation_webhook_requests_total{code=\"%d\"}", code))
+                return -ENOBUFS;
+        return state_counter_add(s, series, 1);
+}
+
+struct buf {
+        char *p;
+        size_t len, size;
+        int failed;
+};
+
+static void put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct buf *b, const char *fmt, ...) {
+        va_list ap;
+        for (;;) {
+                va_start(ap, fmt);
+                int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->size - b->len : 0, fmt, ap);
+                va_end(ap);
+                if (n < 0) {
+                        b->failed = 1;
+                        return;
+                }
+                if (b->p && b->len + (size_t) n < b->size) {
+                        b->len += (size_t) n;
+                        return;
+                }
+                size_t size = (b->size + (size_t) n + 1) * 2;
+                char *p = realloc(b->p, size);
+                if (!p) {
+                        b->failed = 1;
+                        return;
+                }
+                b->p = p, b->size = size;
+        }
+}
+
+static void family(struct buf *b, const struct state *s, const char *name, const char *type,
+                   const char *help) {
+        size_t nl = strlen(name);
+        put(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+        for (size_t i = 0; i < s->n_counters; i++) {
+                const char *series = s->counters[i].series;
+                if (strncmp(series, name, nl) == 0 && (series[nl] == '{' || series[nl] == '_'))
+                        put(b, "%s %.17g\n", series, s->counters[i].value);
+        }
+}
+
+static bool seen_before(const struct config *c, size_t i) {
+        for (size_t j = 0; j < i; j++)
+                if (c->routes[j].playbook && strcmp(c->routes[j].playbook, c->routes[i].playbook) == 0)
+                        return true;
+        return false;
+}
+
+char *metrics_render(const struct config *c, const struct state *s, int64_t now) {
+        struct buf b = {};
+
+        family(&b, s, "remediation_playbook_executions_total", "counter",
+               "Playbook executions by outcome.");
+        family(&b, s, "remediation_playbook_duration_seconds", "histogram",
+               "Playbook execution time.");
+        family(&b, s, "remediation_webhook_decisions_total", "counter",
+               "Alert decisions by action and by the gate that made them.");
+        family(&b, s, "remediation_webhook_requests_total", "counter",
+               "Webhook requests by HTTP status code.");
+        put(&b, "# HELP remediation_circuit_breaker_state Circuit breaker per playbook: 0 closed, 1 open, 2 half-open.\n"
+                "# TYPE remediation_circuit_breaker_state gauge\n");
+        for (size_t i = 0; c && i < c->n_routes; i++) {
+                const char *pb = c->routes[i].playbook;
+                if (!pb || seen_before(c, i))
+                        continue;
+                const struct breaker *br = state_breaker((struct state *) s, pb, 0);
+                put(&b, "remediation_circuit_breaker_state{playbook=\"%s\"} %d\n", pb,
+                    (int) gates_breaker_state(c, br, now));
+        }
+        put(&b, "# HELP remediation_rate_limit_executions Executions counted against the hourly limits now.\n"
+                "# TYPE remediation_rate_limit_executions gauge\n"
+                "remediation_rate_limit_executions{scope=\"global\"} %d\n",
+            state_count_execs(s, NULL, now - RATE_WINDOW_SEC));
+        for (size_t i = 0; c && i < c->n_routes; i++)
+                if (c->routes[i].playbook)
+                        put(&b, "remediation_rate_limit_executions{scope=\"alert:%s\"} %d\n",
+                            c->routes[i].alertname,
+                            state_count_execs(s, c->routes[i].alertname, now - RATE_WINDOW_SEC));
+        if (b.failed) {
+                free(b.p);
+                return NULL;
+        }
+        return b.p;
+}

@@ -1,0 +1,69 @@
+/* What the gates remember between instances, in memory and as versioned JSON. Pure: no files,
+ * no clocks (store.c owns the directory). */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+#define STATE_VERSION 1
+
+struct execution {                      /* one reserved execution: counts for limits and cooldown */
+        int64_t t;
+        char *alert;
+        char *playbook;
+};
+
+struct breaker {
+        char *playbook;
+        int failures;                   /* consecutive */
+        int64_t opened_at;              /* 0: closed */
+        int64_t trial_until;            /* half-open trial running until then; 0: none */
+};
+
+struct idem_key {
+        char *key;                      /* JSON array of the key_fields values: injective */
+        int64_t t;
+};
+
+struct counter {                        /* a Prometheus series and its value */
+        char *series;
+        double value;
+};
+
+struct running {                        /* an execution in progress, for operators */
+        int64_t pid, started;
+        char *playbook, *alert;
+};
+
+struct state {
+        struct execution *execs;   size_t n_execs;
+        struct breaker *breakers;  size_t n_breakers;
+        struct idem_key *keys;     size_t n_keys;
+        struct counter *counters;  size_t n_counters;
+        struct running *running;   size_t n_running;
+};
+
+void state_free(struct state *s);
+
+/* JSON text <-> state. Parse: 0, -EBADMSG when malformed, -EPROTONOSUPPORT for another version. */
+int state_parse(const char *text, size_t len, struct state *ret);
+char *state_format(const struct state *s);      /* malloc'd, or NULL */
+
+/* Drops executions and keys older than `horizon` seconds before now. */
+void state_prune(struct state *s, int64_t now, int64_t exec_horizon, int64_t key_horizon);
+
+/* Executions at or after `since` (alert NULL: all alerts). */
+int state_count_execs(const struct state *s, const char *alert, int64_t since);
+/* Start of the playbook's last execution, or INT64_MIN. */
+int64_t state_last_exec(const struct state *s, const char *playbook);
+int state_add_exec(struct state *s, int64_t t, const char *alert, const char *playbook);
+
+struct breaker *state_breaker(struct state *s, const char *playbook, int create);
+struct idem_key *state_key(struct state *s, const char *key);
+int state_put_key(struct state *s, const char *key, int64_t t, size_t max_keys);
+int state_forget_key(struct state *s, const char *key);
+
+int state_counter_add(struct state *s, const char *series, double delta);
+double state_counter_get(const struct state *s, const char *series);
+
+int state_add_running(struct state *s, int64_t pid, int64_t started, const char *playbook, const char *alert);
+void state_remove_running(struct state *s, int64_t pid, int64_t started, const char *playbook);

@@ -1,0 +1,347 @@
+/* The gates as a pure function: the seed's three timelines minute for minute, and every boundary. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <errno.h>
+#include <string.h>
+#include <cmocka.h>
+#include "gates.h"
+
+#define T(h, m, s) ((int64_t) 1766570400 + ((h) - 10) * 3600 + (m) * 60 + (s))   /* 2025-12-24 10:00 UTC */
+
+static struct route routes[] = {
+        { .alertname = "SystemDiskSpaceCritical", .playbook = "disk-cleanup", .confidence = 95 },
+        { .alertname = "SystemDiskSpaceWarning", .playbook = "disk-cleanup", .confidence = 85 },
+        { .alertname = "ContainerNotRunning", .playbook = "self-healing-restart", .confidence = 90,
+          .parameters = { "--service", "{{.Labels.name}}" }, .n_parameters = 2 },
+        { .alertname = "ContainerMemoryPressure", .playbook = "service-restart", .confidence = 75,
+          .requires_confirmation = true, .parameters = { "--service", "{{.Labels.name}}" }, .n_parameters = 2 },
+        { .alertname = "CrowdSecDown", .playbook = "self-healing-restart", .confidence = 95 },
+        { .alertname = "MemoryPressureHigh", .playbook = NULL, .confidence = 0 },
+        { .alertname = "A1", .playbook = "p1", .confidence = 100 },
+        { .alertname = "A2", .playbook = "p2", .confidence = 100 },
+        { .alertname = "A3", .playbook = "p3", .confidence = 100 },
+        { .alertname = "A4", .playbook = "p4", .confidence = 100 },
+        { .alertname = "A5", .playbook = "p5", .confidence = 100 },
+        { .alertname = "A6", .playbook = "p6", .confidence = 100 },
+};
+
+/* The reference routing's global settings. */
+static struct config seed_config(void) {
+        return (struct config) {
+                .max_executions_per_hour = 5, .max_executions_per_alert = 3, .cooldown_minutes = 15,
+                .idempotency_window_minutes = 5,
+                .key_fields = { "alertname", "instance", "service" }, .n_key_fields = 3,
+                .failure_threshold = 3, .reset_timeout_minutes = 30, .confidence_threshold = 90,
+                .executor = { "/usr/libexec/remediation-webhook/apply-remediation", "--playbook", "{{.Playbook}}" },
+                .n_executor = 3, .playbook_timeout_seconds = 300, .response_deadline_seconds = 5,
+                .service_overrides = { "traefik", "authelia", "prometheus" }, .n_service_overrides = 3,
+                .override_labels = { "service", "name" }, .n_override_labels = 2,
+                .routes = routes, .n_routes = sizeof(routes) / sizeof(routes[0]),
+        };
+}
+
+static struct alert alert(const char *name, const char *instance, const char *label, const char *value) {
+        struct alert a = { .firing = true, .alertname = name, .fingerprint = "49803e0fe9924375" };
+        a.labels[a.n_labels++] = (struct kv) { "alertname", name };
+        if (instance)
+                a.labels[a.n_labels++] = (struct kv) { "instance", instance };
+        if (label)
+                a.labels[a.n_labels++] = (struct kv) { label, value };
+        return a;
+}
+
+/* Decides at `now`; when it executes, records the outcome at the same second. */
+static enum gate step(const struct config *c, struct state *s, const struct alert *a, int64_t now,
+                      bool success, enum action *ret_action) {
+        struct decision d;
+        assert_int_equal(gates_decide(c, s, a, now, &d), 0);
+        if (d.action == ACTION_EXECUTED)
+                gates_record_outcome(c, s, d.route->playbook, success, d.trial, now);
+        if (ret_action)
+                *ret_action = d.action;
+        enum gate g = d.gate;
+        decision_free(&d);
+        return g;
+}
+
+#define EXPECT(c, s, a, now, action_, gate_) do {                               \
+        enum action _act;                                                       \
+        enum gate _g = step((c), (s), (a), (now), true, &_act);                 \
+        assert_string_equal(action_name(_act), action_name(action_));           \
+        assert_string_equal(gate_name(_g), gate_name(gate_));                   \
+} while (0)
+
+static void seed_rate_limit_timeline(void **unused) {
+        (void) unused;
+        struct config c = seed_config();
+        struct state s = {};
+        struct alert a = alert("SystemDiskSpaceCritical", "localhost", NULL, NULL);
+
+        EXPECT(&c, &s, &a, T(10, 0, 0), ACTION_EXECUTED, GATE_NONE);
+        EXPECT(&c, &s, &a, T(10, 5, 0), ACTION_BLOCKED, GATE_COOLDOWN);
+        EXPECT(&c, &s, &a, T(10, 20, 0), ACTION_EXECUTED, GATE_NONE);
+        EXPECT(&c, &s, &a, T(10, 40, 0), ACTION_EXECUTED, GATE_NONE);
+        EXPECT(&c, &s, &a, T(11, 0, 0), ACTION_BLOCKED, GATE_RATE_LIMIT_ALERT);   /* 10:00 counts at 60:00 */
+        EXPECT(&c, &s, &a, T(11, 20, 0), ACTION_EXECUTED, GATE_NONE);             /* 10:00 and 10:20 gone */
+        state_free(&s);
+}
+
+static void seed_idempotency_timeline(void **unused) {
+        (void) unused;
+        struct config c = seed_config();
+        struct state s = {};
+        struct alert a = alert("SystemDiskSpaceCritical", "localhost", NULL, NULL);
+
+        c.cooldown_minutes = 0;         /* the seed's example speaks of idempotency alone */
+        EXPECT(&c, &s, &a, T(10, 0, 0), ACTION_EXECUTED, GATE_NONE);
+        EXPECT(&c, &s, &a, T(10, 2, 30), ACTION_BLOCKED, GATE_IDEMPOTENCY);
+        EXPECT(&c, &s, &a, T(10, 6, 0), ACTION_EXECUTED, GATE_NONE);
+        state_free(&s);
+}
+
+static void seed_circuit_timeline(void **unused) {
+        (void) unused;
+        struct config c = seed_config();
+        struct state s = {};
+        struct alert a = alert("ContainerNotRunning", "localhost", "name", "jellyfin");
+        enum action act;
+
+        c.max_executions_per_alert = 10;
+        assert_int_equal(step(&c, &s, &a, T(10, 0, 0), false, &act), GATE_NONE);
+        assert_int_equal(act, ACTION_EXECUTED);
+        assert_int_equal(step(&c, &s, &a, T(10, 15, 0), false, &act), GATE_NONE);
+        assert_int_equal(gates_breaker_state(&c, state_breaker(&s, "self-healing-restart", 0), T(10, 15, 0)), BREAKER_CLOSED);
+        assert_int_equal(step(&c, &s, &a, T(10, 30, 0), false, &act), GATE_NONE);
+        assert_int_equal(gates_breaker_state(&c, state_breaker(&s, "self-healing-restart", 0), T(10, 30, 0)), BREAKER_OPEN);
+        EXPECT(&c, &s, &a, T(10, 45, 0), ACTION_BLOCKED, GATE_CIRCUIT_OPEN);
+        EXPECT(&c, &s, &a, T(11, 0, 0), ACTION_EXECUTED, GATE_NONE);      /* half-open trial, succeeds */
+        assert_int_equal(state_breaker(&s, "self-healing-restart", 0)->failures, 0);
+        assert_int_equal(gates_breaker_state(&c, state_breaker(&s, "self-healing-restart", 0), T(11, 0, 0)), BREAKER_CLOSED);
+        state_free(&s);
+}
+
+static void half_open_allows_exactly_one_trial(void **unused) {
+        (void) unused;
+        struct config c = seed_config();
+        struct state s = {};
+        struct alert a = alert("ContainerNotRunning", "h1", "name", "jellyfin");
+        struct alert b = alert("ContainerNotRunning", "h2", "name", "jellyfin");
+        struct decision d1, d2;
+
+        c.max_executions_per_alert = 100, c.max_executions_per_hour = 100, c.cooldown_minutes = 0;
+        for (int i = 0; i < 3; i++)
+                step(&c, &s, &a, T(10, 10 * i, 0), false, NULL);
+        int64_t half = T(10, 20, 0) + 30 * 60;
+        assert_int_equal(gates_breaker_state(&c, state_breaker(&s, "self-healing-restart", 0), half - 1), BREAKER_OPEN);
+        assert_int_equal(gates_breaker_state(&c, state_breaker(&s, "self-healing-restart", 0), half), BREAKER_HALF_OPEN);
+
+        assert_int_equal(gates_decide(&c, &s, &a, half, &d1), 0);
+        assert_int_equal(d1.action, ACTION_EXECUTED);
+        assert_true(d1.trial);
+        assert_int_equal(gates_decide(&c, &s, &b, half, &d2), 0);       /* while the trial runs */
+        assert_int_equal(d2.gate, GATE_CIRCUIT_OPEN);
+        decision_free(&d2);
+        /* The trial fails: open again for a full timeout. */
+        assert_true(gates_record_outcome(&c, &s, "self-healing-restart", false, true, half + 10));
+        assert_int_equal(gates_breaker_state(&c, state_breaker(&s, "self-healing-restart", 0), half + 10 + 1799), BREAKER_OPEN);
+        assert_int_equal(gates_breaker_state(&c, state_breaker(&s, "self-healing-restart", 0), half + 10 + 1800), BREAKER_HALF_OPEN);
+        decision_free(&d1);
+
+        /* A trial whose instance died holds the breaker only for its lease. */
+        int64_t t2 = half + 10 + 1800;
+        assert_int_equal(gates_decide(&c, &s, &a, t2, &d1), 0);
+        assert_true(d1.trial);
+        decision_free(&d1);
+        EXPECT(&c, &s, &b, t2 + gates_trial_lease(&c) - 1, ACTION_BLOCKED, GATE_CIRCUIT_OPEN);
+        struct alert e = alert("ContainerNotRunning", "h3", "name", "jellyfin");
+        EXPECT(&c, &s, &e, t2 + gates_trial_lease(&c), ACTION_EXECUTED, GATE_NONE);
+        state_free(&s);
+}
+
+static void boundaries_to_the_second(void **unused) {
+        (void) unused;
+        struct config c = seed_config();
+        struct state s = {};
+        struct alert a = alert("SystemDiskSpaceCritical", "localhost", NULL, NULL);
+        struct alert a2 = alert("SystemDiskSpaceCritical", "other", NULL, NULL);
+
+        EXPECT(&c, &s, &a, T(10, 0, 0), ACTION_EXECUTED, GATE_NONE);
+        EXPECT(&c, &s, &a, T(10, 4, 59), ACTION_BLOCKED, GATE_IDEMPOTENCY);
+        /* 10:04:59 did not pass the gate, so the key still dates from 10:00. */
+        EXPECT(&c, &s, &a, T(10, 5, 0), ACTION_BLOCKED, GATE_COOLDOWN);
+        EXPECT(&c, &s, &a2, T(10, 14, 59), ACTION_BLOCKED, GATE_COOLDOWN);
+        /* a2 passed the idempotency gate at 10:14:59, so it is a duplicate now. */
+        EXPECT(&c, &s, &a2, T(10, 15, 0), ACTION_BLOCKED, GATE_IDEMPOTENCY);
+        struct alert a3 = alert("SystemDiskSpaceCritical", "third", NULL, NULL);
+        EXPECT(&c, &s, &a3, T(10, 15, 0), ACTION_EXECUTED, GATE_NONE);
+        state_free(&s);
+
+        /* The hour: an execution counts at exactly 3600 s, not at 3601 s. */
+        s = (struct state) {};
+        c.cooldown_minutes = 0, c.idempotency_window_minutes = 0, c.max_executions_per_alert = 1;
+        EXPECT(&c, &s, &a, T(10, 0, 0), ACTION_EXECUTED, GATE_NONE);
+        EXPECT(&c, &s, &a, T(11, 0, 0), ACTION_BLOCKED, GATE_RATE_LIMIT_ALERT);
+        EXPECT(&c, &s, &a, T(11, 0, 1), ACTION_EXECUTED, GATE_NONE);
+        state_free(&s);
+}
+
+static void global_limit_counts_every_alert(void **unused) {
+        (void) unused;
+        struct config c = seed_config();
+        struct state s = {};
+        const char *names[] = { "A1", "A2", "A3", "A4", "A5", "A6" };
+
+        for (int i = 0; i < 5; i++) {
+                struct alert a = alert(names[i], "x", NULL, NULL);
+                EXPECT(&c, &s, &a, T(10, i, 0), ACTION_EXECUTED, GATE_NONE);
+        }
+        struct alert a6 = alert("A6", "x", NULL, NULL);
+        EXPECT(&c, &s, &a6, T(10, 30, 0), ACTION_BLOCKED, GATE_RATE_LIMIT_GLOBAL);
+        EXPECT(&c, &s, &a6, T(11, 0, 1), ACTION_EXECUTED, GATE_NONE);    /* A1 at 10:00 has left the hour */
+        state_free(&s);
+}
+
+static void order_and_skips(void **unused) {
+        (void) unused;
+        struct config c = seed_config();
+        struct state s = {};
+        struct alert resolved = alert("NoSuchAlert", "x", NULL, NULL);
+        resolved.firing = false;
+        EXPECT(&c, &s, &resolved, T(10, 0, 0), ACTION_SKIPPED, GATE_RESOLVED);
+        struct alert unknown = alert("NoSuchAlert", "x", NULL, NULL);
+        EXPECT(&c, &s, &unknown, T(10, 0, 0), ACTION_SKIPPED, GATE_NO_ROUTE);
+        struct alert only = alert("MemoryPressureHigh", "x", NULL, NULL);
+        EXPECT(&c, &s, &only, T(10, 0, 0), ACTION_SKIPPED, GATE_ALERT_ONLY);
+        /* The override wins over a parameter that would also be refused. */
+        struct alert traefik = alert("ContainerNotRunning", "x", "service", "traefik");
+        EXPECT(&c, &s, &traefik, T(10, 0, 0), ACTION_BLOCKED, GATE_SERVICE_OVERRIDE);
+        struct alert by_name = alert("ContainerNotRunning", "x", "name", "prometheus");
+        EXPECT(&c, &s, &by_name, T(10, 0, 0), ACTION_BLOCKED, GATE_SERVICE_OVERRIDE);
+        struct alert missing = alert("ContainerNotRunning", "x", NULL, NULL);
+        EXPECT(&c, &s, &missing, T(10, 0, 0), ACTION_BLOCKED, GATE_PARAMETER_INVALID);
+        struct alert hostile = alert("ContainerNotRunning", "x", "name", "x;rm -rf /");
+        EXPECT(&c, &s, &hostile, T(10, 0, 0), ACTION_BLOCKED, GATE_PARAMETER_INVALID);
+        assert_int_equal(s.n_keys, 0);          /* none of these reached the idempotency gate */
+        assert_int_equal(s.n_execs, 0);
+
+        struct alert warn = alert("SystemDiskSpaceWarning", "x", NULL, NULL);
+        EXPECT(&c, &s, &warn, T(10, 0, 0), ACTION_ESCALATE, GATE_CONFIDENCE);
+        struct alert mem = alert("ContainerMemoryPressure", "x", "name", "jellyfin");
+        EXPECT(&c, &s, &mem, T(10, 0, 0), ACTION_ESCALATE, GATE_CONFIDENCE);
+        assert_int_equal(s.n_keys, 2);          /* passing the idempotency gate records the key */
+        assert_int_equal(s.n_execs, 0);         /* escalations reserve nothing */
+        EXPECT(&c, &s, &warn, T(10, 1, 0), ACTION_BLOCKED, GATE_IDEMPOTENCY);
+        state_free(&s);
+}
+
+static void confidence_boundary(void **unused) {
+        (void) unused;
+        struct config c = seed_config();
+        struct state s = {};
+        struct alert a = alert("ContainerNotRunning", "x", "name", "jellyfin");    /* confidence 90 */
+        EXPECT(&c, &s, &a, T(10, 0, 0), ACTION_EXECUTED, GATE_NONE);
+        state_free(&s);
+        s = (struct state) {};
+        c.confidence_threshold = 91;
+        EXPECT(&c, &s, &a, T(10, 0, 0), ACTION_ESCALATE, GATE_CONFIDENCE);
+        state_free(&s);
+}
+
+static void idempotency_keys_never_collide(void **unused) {
+        (void) unused;
+        struct config c = seed_config();
+        struct state s = {};
+        struct alert a = alert("SystemDiskSpaceCritical", "a\",\"b", "service", "");
+        struct alert b = alert("SystemDiskSpaceCritical", "a", "service", "b");
+        struct alert e = alert("SystemDiskSpaceCritical", "a", NULL, NULL);    /* missing = "" */
+        struct decision d1, d2, d3;
+
+        c.cooldown_minutes = 0;
+        assert_int_equal(gates_decide(&c, &s, &a, T(10, 0, 0), &d1), 0);
+        assert_int_equal(gates_decide(&c, &s, &b, T(10, 0, 0), &d2), 0);
+        assert_string_not_equal(d1.key, d2.key);
+        assert_int_equal(d2.action, ACTION_EXECUTED);
+        assert_int_equal(gates_decide(&c, &s, &e, T(10, 0, 1), &d3), 0);
+        assert_string_equal(d3.key, "[\"SystemDiskSpaceCritical\",\"a\",\"\"]");
+        decision_free(&d1), decision_free(&d2), decision_free(&d3);
+        state_free(&s);
+}
+
+static void state_stays_bounded(void **unused) {
+        (void) unused;
+        struct config c = seed_config();
+        struct state s = {};
+        char inst[32];
+
+        for (int i = 0; i < 10000; i++) {
+                snprintf(inst, sizeof(inst), "host%d", i);
+                struct alert a = alert("SystemDiskSpaceCritical", inst, NULL, NULL);
+                step(&c, &s, &a, T(10, 0, 0) + i * 7, true, NULL);
+        }
+        /* Keys live 5 minutes (at most 300/7+1 of them), executions one hour (at most 5). */
+        assert_true(s.n_keys <= 300 / 7 + 1);
+        assert_true(s.n_execs <= 5);
+        state_free(&s);
+}
+
+static void parameters_expand_per_element(void **unused) {
+        (void) unused;
+        struct config c = seed_config();
+        struct state s = {};
+        struct alert a = alert("ContainerNotRunning", "x", "name", "jellyfin");
+        struct decision d;
+
+        assert_int_equal(gates_decide(&c, &s, &a, T(10, 0, 0), &d), 0);
+        assert_int_equal(d.argv.n, 5);
+        assert_string_equal(d.argv.v[2], "self-healing-restart");
+        assert_string_equal(d.argv.v[3], "--service");
+        assert_string_equal(d.argv.v[4], "jellyfin");
+        assert_null(d.argv.v[5]);
+        decision_free(&d);
+        state_free(&s);
+}
+
+static void state_round_trips(void **unused) {
+        (void) unused;
+        struct config c = seed_config();
+        struct state s = {}, back;
+        struct alert a = alert("ContainerNotRunning", "x", "name", "jellyfin");
+
+        step(&c, &s, &a, T(10, 0, 0), false, NULL);
+        state_counter_add(&s, "x_total{a=\"b\"}", 2);
+        char *text = state_format(&s);
+        assert_non_null(text);
+        assert_int_equal(state_parse(text, strlen(text), &back), 0);
+        assert_int_equal(back.n_execs, 1);
+        assert_int_equal(back.n_keys, 1);
+        assert_int_equal(state_breaker(&back, "self-healing-restart", 0)->failures, 1);
+        assert_true(state_counter_get(&back, "x_total{a=\"b\"}") == 2);
+        state_free(&back);
+        free(text);
+        assert_int_equal(state_parse("{\"version\":2}", 13, &back), -EPROTONOSUPPORT);
+        assert_int_equal(state_parse("{\"version\":1,\"executions\":[{\"t\":\"x\"}]}", 38, &back), -EBADMSG);
+        assert_int_equal(state_parse("[1", 2, &back), -EBADMSG);
+        state_free(&s);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(seed_rate_limit_timeline),
+                cmocka_unit_test(seed_idempotency_timeline),
+                cmocka_unit_test(seed_circuit_timeline),
+                cmocka_unit_test(half_open_allows_exactly_one_trial),
+                cmocka_unit_test(boundaries_to_the_second),
+                cmocka_unit_test(global_limit_counts_every_alert),
+                cmocka_unit_test(order_and_skips),
+                cmocka_unit_test(confidence_boundary),
+                cmocka_unit_test(idempotency_keys_never_collide),
+                cmocka_unit_test(state_stays_bounded),
+                cmocka_unit_test(parameters_expand_per_element),
+                cmocka_unit_test(state_round_trips),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
