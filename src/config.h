@@ -16,7 +16,8 @@ struct route {
 };
 
 struct config {
-        char *path;                     /* as given; auth_token_file is relative to its directory */
+        char *path;                     /* as given; a relative auth_token_file is looked up in
+                                         * $CREDENTIALS_DIRECTORY, then beside this file */
 
         int max_executions_per_hour;
         int max_executions_per_alert;
