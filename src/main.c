@@ -22,6 +22,7 @@
 #include "config.h"
 #include "exec.h"
 #include "gates.h"
+#include "history.h"
 #include "http.h"
 #include "metrics.h"
 #include "payload.h"
@@ -190,23 +191,33 @@ static void write_metrics_textfile(struct request *rq, const struct state *st) {
                         strerror(-r));
 }
 
-/* Loads the state under the lock. A corrupt file is moved aside, never silently reused. */
+/* Loads the state under the lock. A missing state (tmpfs after a reboot) or a corrupt one (moved
+ * aside, never silently reused) is rebuilt from the decision log, so executions from before still
+ * count against the limits, cooldowns and breakers. */
 static int load_state(struct request *rq, struct store *store, struct state *st, int64_t now) {
         int r = store_load(store, st);
-        if (r == -ENOENT)
-                return 0;
         if (r == -EBADMSG) {
-                log_msg(LOG_CRIT, "state file in %s is corrupt: moved aside, starting from an empty state",
-                        rq->opt.state_dir);
+                log_msg(LOG_CRIT, "state file in %s is corrupt: moved aside, rebuilding it from %s",
+                        rq->opt.state_dir, rq->opt.decision_log);
                 (void) store_quarantine(store, (long long) now);
                 *st = (struct state) {};
-                return 0;
-        }
-        if (r == -EPROTONOSUPPORT)
+        } else if (r == -EPROTONOSUPPORT) {
                 log_msg(LOG_ERR, "state file in %s has an unknown version: refusing to guess", rq->opt.state_dir);
-        else if (r < 0)
+                return r;
+        } else if (r < 0 && r != -ENOENT) {
                 log_msg(LOG_ERR, "state in %s unreadable: %s", rq->opt.state_dir, strerror(-r));
-        return r;
+                return r;
+        }
+        if (r == 0)
+                return 0;
+        r = history_rebuild(&rq->cfg, rq->opt.decision_log, now, st);
+        if (r < 0) {
+                log_msg(LOG_ERR, "state not rebuilt from %s: %s", rq->opt.decision_log, strerror(-r));
+                return r;
+        }
+        if (r > 0)
+                log_msg(LOG_NOTICE, "state rebuilt from %s: %d recent executions", rq->opt.decision_log, r);
+        return 0;
 }
 
 /* Runs fn on the state as one atomic step under the lock. 0 or -errno. */

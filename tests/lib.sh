@@ -21,8 +21,8 @@ trap rw_cleanup EXIT
 
 ok()     { echo "ok - $*"; }
 not_ok() { echo "not ok - $*"; _rw_failed=1; }
-# check NAME COMMAND...: ok when the command succeeds.
-check()  { local n=$1; shift; if "$@"; then ok "$n"; else not_ok "$n"; fi; }
+# check NAME COMMAND...: ok when the command succeeds (its output is discarded).
+check()  { local n=$1; shift; if "$@" >/dev/null 2>&1; then ok "$n"; else not_ok "$n"; fi; }
 # same NAME EXPECTED ACTUAL
 same()   { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1: expected '$2', got '$3'"; fi; }
 finish() { exit $_rw_failed; }

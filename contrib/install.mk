@@ -1,0 +1,67 @@
+# Installed files; included by the Makefile. Honours PREFIX and DESTDIR.
+# After installing into / run: systemd-sysusers; systemd-tmpfiles --create; journalctl
+# --update-catalog; systemctl daemon-reload; create /etc/remediation-webhook/auth-token (0600);
+# systemctl enable --now remediation-webhook.socket. Man pages: not written yet.
+rw_bindir    = $(PREFIX)/bin
+rw_libexec   = $(PREFIX)/libexec/remediation-webhook
+rw_systemd   = $(PREFIX)/lib/systemd
+rw_etc       = /etc/remediation-webhook
+rw_polkit    = $(PREFIX)/share/polkit-1/rules.d
+rw_playbooks = disk-cleanup self-healing-restart service-restart
+rw_units     = remediation-webhook.socket remediation-webhook@.service
+rw_gen       = $(BUILD)/install
+
+.PHONY: rw-generate
+# Units get the installed binary's path; the example config the installed executor's path.
+rw-generate:
+	mkdir -p $(rw_gen)/system $(rw_gen)/user
+	for u in $(rw_units); do \
+		sed 's|@BINDIR@|$(rw_bindir)|g' "units/$$u" > "$(rw_gen)/system/$$u" && \
+		sed 's|@BINDIR@|$(rw_bindir)|g' "units/user/$$u" > "$(rw_gen)/user/$$u" || exit 1; \
+	done
+	sed 's|/usr/libexec/remediation-webhook/|$(rw_libexec)/|g' contrib/webhook-routing.yml \
+		> $(rw_gen)/webhook-routing.yml
+
+install: all rw-generate
+	install -Dm755 $(BUILD)/remediation-webhook $(DESTDIR)$(rw_bindir)/remediation-webhook
+	install -Dm755 contrib/apply-remediation $(DESTDIR)$(rw_libexec)/apply-remediation
+	install -d $(DESTDIR)$(rw_libexec)/playbooks
+	for p in $(rw_playbooks); do \
+		install -m755 "contrib/playbooks/$$p" "$(DESTDIR)$(rw_libexec)/playbooks/$$p" || exit 1; \
+	done
+	install -d $(DESTDIR)$(rw_systemd)/system $(DESTDIR)$(rw_systemd)/user
+	for u in $(rw_units); do \
+		install -m644 "$(rw_gen)/system/$$u" "$(DESTDIR)$(rw_systemd)/system/$$u" && \
+		install -m644 "$(rw_gen)/user/$$u" "$(DESTDIR)$(rw_systemd)/user/$$u" || exit 1; \
+	done
+	install -Dm644 units/remediation-webhook.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/remediation-webhook.conf
+	install -Dm644 units/remediation-webhook.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/remediation-webhook.conf
+	install -Dm644 contrib/remediation-webhook.catalog $(DESTDIR)$(rw_systemd)/catalog/remediation-webhook.catalog
+	install -Dm644 contrib/remediation-webhook.polkit.rules $(DESTDIR)$(rw_polkit)/50-remediation-webhook.rules
+	install -d -m755 $(DESTDIR)$(rw_etc)
+	if [ -e $(DESTDIR)$(rw_etc)/webhook-routing.yml ]; then \
+		echo "keeping existing $(DESTDIR)$(rw_etc)/webhook-routing.yml"; \
+	else \
+		install -m644 $(rw_gen)/webhook-routing.yml $(DESTDIR)$(rw_etc)/webhook-routing.yml; \
+	fi
+
+# The config is removed only when it is still the one install wrote.
+uninstall: rw-generate
+	rm -f $(DESTDIR)$(rw_bindir)/remediation-webhook
+	rm -f $(DESTDIR)$(rw_libexec)/apply-remediation
+	for p in $(rw_playbooks); do rm -f "$(DESTDIR)$(rw_libexec)/playbooks/$$p"; done
+	for u in $(rw_units); do \
+		rm -f "$(DESTDIR)$(rw_systemd)/system/$$u" "$(DESTDIR)$(rw_systemd)/user/$$u"; \
+	done
+	rm -f $(DESTDIR)$(PREFIX)/lib/sysusers.d/remediation-webhook.conf
+	rm -f $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/remediation-webhook.conf
+	rm -f $(DESTDIR)$(rw_systemd)/catalog/remediation-webhook.catalog
+	rm -f $(DESTDIR)$(rw_polkit)/50-remediation-webhook.rules
+	if cmp -s $(rw_gen)/webhook-routing.yml $(DESTDIR)$(rw_etc)/webhook-routing.yml; then \
+		rm -f $(DESTDIR)$(rw_etc)/webhook-routing.yml; \
+	elif [ -e $(DESTDIR)$(rw_etc)/webhook-routing.yml ]; then \
+		echo "keeping changed $(DESTDIR)$(rw_etc)/webhook-routing.yml"; \
+	fi
+	for d in $(rw_libexec)/playbooks $(rw_libexec) $(rw_etc); do \
+		rmdir "$(DESTDIR)$$d" 2>/dev/null || true; \
+	done

@@ -1,0 +1,141 @@
+/* The decision log is append-only and ordered by time, so the recent past is at its end: read
+ * backwards in blocks until a line older than `since`, then hand the lines over oldest first. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "gates.h"
+#include "history.h"
+#include "util.h"
+
+#define BLOCK (64 * 1024)
+
+static double line_timestamp(const char *s, size_t len) {
+        /* Every line starts {"timestamp":N — read it without parsing the line. */
+        static const char prefix[] = "{\"timestamp\":";
+        if (len < sizeof(prefix) || memcmp(s, prefix, sizeof(prefix) - 1) != 0)
+                return -1;
+        return strtod(s + sizeof(prefix) - 1, NULL);
+}
+
+int history_read(const char *path, int64_t since, size_t max_bytes,
+                 int (*fn)(const cJSON *line, void *data), void *data, size_t *ret_skipped) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        struct stat sb;
+        size_t skipped = 0;
+        int count = 0, r = 0;
+
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &sb) < 0)
+                return -errno;
+        off_t end = sb.st_size, start = end;
+        /* Find where the window begins: step back a block at a time. */
+        _cleanup_free_ char *buf = malloc(BLOCK + 1);
+        if (!buf)
+                return -ENOMEM;
+        while (start > 0 && (size_t) (end - start) < max_bytes) {
+                off_t from = start > BLOCK ? start - BLOCK : 0;
+                ssize_t n = pread(fd, buf, (size_t) (start - from), from);
+                if (n <= 0)
+                        break;
+                buf[n] = '\0';
+                start = from;
+                /* The first full line of this block tells whether we have gone back far enough. */
+                char *nl = from == 0 ? buf - 1 : memchr(buf, '\n', (size_t) n);
+                if (nl && line_timestamp(nl + 1, (size_t) (buf + n - nl - 1)) < (double) since &&
+                    line_timestamp(nl + 1, (size_t) (buf + n - nl - 1)) >= 0)
+                        break;
+        }
+        size_t len = (size_t) (end - start);
+        _cleanup_free_ char *all = malloc(len + 1);
+        if (!all)
+                return -ENOMEM;
+        size_t have = 0;
+        while (have < len) {
+                ssize_t n = pread(fd, all + have, len - have, start + (off_t) have);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                have += (size_t) n;
+        }
+        all[have] = '\0';
+        char *p = all, *e = all + have;
+        if (start > 0) {                        /* a partial first line belongs to the block before */
+                char *nl = memchr(p, '\n', have);
+                p = nl ? nl + 1 : e;
+        }
+        while (p < e && r >= 0) {
+                char *nl = memchr(p, '\n', (size_t) (e - p));
+                size_t l = nl ? (size_t) (nl - p) : (size_t) (e - p);
+                double ts = line_timestamp(p, l);
+                if (ts >= (double) since) {
+                        cJSON *line = cJSON_ParseWithLength(p, l);
+                        if (line) {
+                                r = fn(line, data);
+                                count++;
+                        } else
+                                skipped++;
+                        cJSON_Delete(line);
+                } else if (ts < 0 && l > 0)
+                        skipped++;
+                p += l + 1;
+        }
+        if (ret_skipped)
+                *ret_skipped = skipped;
+        return r < 0 ? r : count;
+}
+
+struct replay {
+        const struct config *c;
+        struct state *s;
+        int executions;
+};
+
+static const char *str(const cJSON *o, const char *name) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+        return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int replay_line(const cJSON *line, void *data) {
+        struct replay *rp = data;
+        const char *action = str(line, "action"), *result = str(line, "result");
+        const char *alert = str(line, "alert"), *playbook = str(line, "playbook");
+        const cJSON *ts = cJSON_GetObjectItemCaseSensitive(line, "timestamp");
+        const cJSON *dur = cJSON_GetObjectItemCaseSensitive(line, "duration_seconds");
+
+        if (!action || strcmp(action, "executed") != 0 || !result || !alert || !playbook ||
+            !cJSON_IsNumber(ts))
+                return 0;
+        int64_t ended = (int64_t) ts->valuedouble;
+        int64_t started = ended - (cJSON_IsNumber(dur) ? (int64_t) dur->valuedouble : 0);
+        int r = state_add_exec(rp->s, started, alert, playbook);
+        if (r < 0)
+                return r;
+        rp->executions++;
+        if (strcmp(result, "aborted") == 0)
+                return 0;
+        bool trial = gates_breaker_state(rp->c, state_breaker(rp->s, playbook, 0), started) == BREAKER_HALF_OPEN;
+        gates_record_outcome(rp->c, rp->s, playbook, strcmp(result, "success") == 0, trial, ended);
+        return 0;
+}
+
+int history_rebuild(const struct config *c, const char *log_path, int64_t now, struct state *s) {
+        struct replay rp = { c, s, 0 };
+        /* Far enough back for the hour, the cooldown and a breaker that opened a timeout ago. */
+        int64_t horizon = RATE_WINDOW_SEC;
+        if ((int64_t) c->cooldown_minutes * 60 > horizon)
+                horizon = (int64_t) c->cooldown_minutes * 60;
+        if ((int64_t) c->reset_timeout_minutes * 60 * 2 > horizon)
+                horizon = (int64_t) c->reset_timeout_minutes * 60 * 2;
+        int r = history_read(log_path, now - horizon - gates_trial_lease(c), HISTORY_REBUILD_MAX_BYTES,
+                             replay_line, &rp, NULL);
+        if (r < 0)
+                return r == -ENOENT ? 0 : r;
+        gates_prune(c, s, now);
+        return rp.executions;
+}

@@ -1,0 +1,20 @@
+/* Reading the decision log back: for rebuilding lost state and for reports. */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+#include "config.h"
+#include "state.h"
+
+struct cJSON;
+
+/* Calls fn for each line of the log whose timestamp is >= since (seconds), oldest first, reading
+ * at most max_bytes from the end of the file. Lines that do not parse are skipped and counted in
+ * *ret_skipped. Returns the number of lines passed to fn, or -errno (fn's negative return stops). */
+int history_read(const char *path, int64_t since, size_t max_bytes,
+                 int (*fn)(const struct cJSON *line, void *data), void *data, size_t *ret_skipped);
+
+/* Replays the recent executions of the log into s (hourly limits, cooldowns, circuit breakers), for
+ * a state lost to a reboot or corruption. Returns the number of executions replayed, or -errno. */
+int history_rebuild(const struct config *c, const char *log_path, int64_t now, struct state *s);
+
+#define HISTORY_REBUILD_MAX_BYTES (16 * 1024 * 1024)
