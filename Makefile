@@ -19,7 +19,11 @@ LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test unit install uninstall clean
+FUZZ_BIN  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 60
+SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+
+.PHONY: all deps run test unit check check-sanitize sanitize-build fuzz fuzz-build bench install uninstall clean
 all: $(BUILD)/remediation-webhook
 
 $(BUILD)/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)
@@ -42,9 +46,35 @@ unit: $(UNIT_BIN)
 run: deps all
 	contrib/demo-run
 
+# Every test, then every test again built with ASan+UBSan; the last line sums both rounds.
 test: deps
-	$(MAKE) all unit
-	tests/run-all
+	$(MAKE) all unit fuzz-build sanitize-build
+	tests/run-all $(BUILD) $(BUILD)/sanitize
+
+check: all unit
+	tests/run-all $(BUILD)
+
+sanitize-build:
+	$(MAKE) BUILD=$(BUILD)/sanitize CFLAGS="$(SAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" all unit
+
+check-sanitize: sanitize-build
+	tests/run-all $(BUILD)/sanitize
+
+# libFuzzer harnesses (clang): `make fuzz` runs each for FUZZ_SECONDS, seeded from the fixtures.
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard src/*.h) | $(BUILD)/fuzz
+	clang $(CPPFLAGS) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+		$(shell pkg-config --cflags $(PKGS)) -o $@ $< $(LIB_SRC) $(LDLIBS)
+
+$(BUILD)/fuzz:
+	mkdir -p $@
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: deps fuzz-build
+	tests/fuzz/run $(FUZZ_SECONDS)
+
+bench: deps all
+	tests/bench/run
 
 include contrib/install.mk
 

@@ -167,13 +167,12 @@ static int check_auth(struct request *rq) {
 static void record(struct request *rq, const struct audit_record *rec) {
         static bool told_journal;
         _cleanup_free_ char *line = audit_format_line(rec);
-        int r;
+        int r = rq->log_fd;
 
         if (!line)
                 log_msg(LOG_ERR, "decision for %s could not be formatted", rec->alertname ?: "alert");
-        else if (rq->log_fd < 0 || (r = audit_append(rq->log_fd, line)) < 0)
-                log_msg(LOG_ERR, "decision log not written (%s): %s",
-                        rq->log_fd < 0 ? strerror(-rq->log_fd) : strerror(-r), line);
+        else if (r < 0 || (r = audit_append(rq->log_fd, line)) < 0)
+                log_msg(LOG_ERR, "decision log not written (%s): %s", strerror(-r), line);
         r = audit_journal(rec);
         if (r == -ENOTCONN && !told_journal) {
                 told_journal = true;
