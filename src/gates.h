@@ -49,6 +49,18 @@ int gates_decide(const struct config *c, struct state *s, const struct alert *a,
                  struct decision *d);
 void decision_free(struct decision *d);
 
+struct gate_verdict {
+        enum gate gate;
+        bool stopped;                   /* this gate alone would stop the alert */
+        int error;                      /* -errno when the gate could not be evaluated */
+        char reason[256];
+};
+
+/* Evaluates every gate in order without reserving anything (s is only pruned), one verdict each,
+ * and fills d with the decision gates_decide would make. Returns the number of verdicts. */
+size_t gates_explain(const struct config *c, struct state *s, const struct alert *a, int64_t now,
+                     struct gate_verdict *v, size_t n, struct decision *d);
+
 /* Records how an execution ended (success or not) at `now`. Returns true when this opened the
  * circuit. */
 bool gates_record_outcome(const struct config *c, struct state *s, const char *playbook,

@@ -328,6 +328,42 @@ static void state_round_trips(void **unused) {
         state_free(&s);
 }
 
+static void explain_reports_every_gate_and_changes_nothing(void **unused) {
+        (void) unused;
+        struct config c = seed_config();
+        struct state s = {};
+        struct alert a = alert("ContainerNotRunning", "x", "name", "jellyfin");
+        struct alert other = alert("ContainerNotRunning", "y", "name", "jellyfin");
+        struct gate_verdict v[_GATE_MAX];
+        struct decision d;
+
+        c.max_executions_per_alert = 10;
+        for (int i = 0; i < 3; i++)
+                step(&c, &s, &a, T(10, 15 * i, 0), false, NULL);       /* breaker opens at 10:30 */
+        gates_prune(&c, &s, T(10, 40, 0));                      /* explaining prunes, nothing more */
+        size_t n_keys = s.n_keys, n_execs = s.n_execs;
+        size_t n = gates_explain(&c, &s, &other, T(10, 40, 0), v, _GATE_MAX, &d);
+        assert_int_equal(n, 11);
+        assert_int_equal(s.n_keys, n_keys);
+        assert_int_equal(s.n_execs, n_execs);
+        int stopped = 0;
+        for (size_t i = 0; i < n; i++) {
+                stopped += v[i].stopped;
+                if (v[i].gate == GATE_COOLDOWN || v[i].gate == GATE_CIRCUIT_OPEN)
+                        assert_true(v[i].stopped);
+        }
+        assert_int_equal(stopped, 2);
+        assert_int_equal(d.gate, GATE_COOLDOWN);          /* the first that stops decides */
+        assert_int_equal(d.action, ACTION_BLOCKED);
+        decision_free(&d);
+        /* And it agrees with the real decision. */
+        struct decision real;
+        assert_int_equal(gates_decide(&c, &s, &other, T(10, 40, 0), &real), 0);
+        assert_int_equal(real.gate, GATE_COOLDOWN);
+        decision_free(&real);
+        state_free(&s);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(seed_rate_limit_timeline),
@@ -342,6 +378,7 @@ int main(void) {
                 cmocka_unit_test(state_stays_bounded),
                 cmocka_unit_test(parameters_expand_per_element),
                 cmocka_unit_test(state_round_trips),
+                cmocka_unit_test(explain_reports_every_gate_and_changes_nothing),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
