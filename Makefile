@@ -14,7 +14,7 @@ LDLIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 override LDFLAGS  += -pie -Wl,-z,relro,-z,now
 
 LIB_SRC   := src/http.c src/payload.c src/config.c src/params.c src/gates.c src/state.c src/store.c \
-             src/exec.c src/audit.c src/metrics.c src/history.c src/util.c
+             src/exec.c src/audit.c src/metrics.c src/history.c src/runtime.c src/util.c
 LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
