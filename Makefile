@@ -24,12 +24,15 @@ FUZZ_SECONDS ?= 60
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 
 .PHONY: all deps run test unit check check-sanitize sanitize-build fuzz fuzz-build bench install uninstall clean
-all: $(BUILD)/remediation-webhook
+all: $(BUILD)/remediation-webhook $(BUILD)/remediationctl
 
 $(BUILD)/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/remediation-webhook: $(BUILD)/main.o $(LIB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/remediationctl: $(BUILD)/remediationctl.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) | $(BUILD)/tests
