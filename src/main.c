@@ -184,6 +184,14 @@ static void serve_webhook(struct request *rq) {
         if (r < 0)      /* nothing was reserved, so nothing may run: Alertmanager retries 5xx */
                 return respond_error(rq, r == -EPROTONOSUPPORT ? 500 : 503, NULL,
                                      "state unavailable; nothing executed");
+        if (rq->batch.n_executions == 0) {
+                /* Nothing runs: the decision is reserved and saved, so the client may have its
+                 * answer before the decision log and the journal are written. */
+                respond_processed(rq);
+                hang_up();
+                return rt_record_decisions(&rq->rt, &rq->batch);
+        }
+        rt_record_decisions(&rq->rt, &rq->batch);
         rt_execute(&rq->rt, &rq->batch,
                    rq->received_ms + (int64_t) rq->rt.cfg.response_deadline_seconds * 1000,
                    answer_at_deadline, rq);

@@ -201,6 +201,12 @@ int rt_decide(struct runtime *rt, struct batch *b, int count_code) {
         int r = rt_with_state(rt, decide_all, &a);
         if (r < 0)
                 return r;
+        for (size_t i = 0; i < b->n; i++)
+                b->n_executions += b->decisions[i].action == ACTION_EXECUTED;
+        return 0;
+}
+
+void rt_record_decisions(struct runtime *rt, const struct batch *b) {
         for (size_t i = 0; i < b->n; i++) {
                 const struct decision *d = &b->decisions[i];
                 if (d->action != ACTION_EXECUTED)
@@ -208,7 +214,6 @@ int rt_decide(struct runtime *rt, struct batch *b, int count_code) {
                                 .timestamp_ms = now_realtime_ms(), .source = rt->source,
                                 .alert = &b->alerts[i], .decision = d });
         }
-        return 0;
 }
 
 /* ---- executing ---- */

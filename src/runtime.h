@@ -32,6 +32,7 @@ struct batch {
         struct exec_job *jobs;                  /* one per executed decision */
         size_t *job_alert;                      /* jobs[i] belongs to alerts[job_alert[i]] */
         size_t n_jobs;
+        size_t n_executions;                    /* decisions that execute */
         int64_t decided_at;                     /* wall clock, seconds */
 };
 
@@ -53,9 +54,11 @@ void rt_record(struct runtime *rt, const struct audit_record *rec);
 int batch_init(struct batch *b, const struct alert *alerts, size_t n);
 void batch_free(struct batch *b);
 
-/* Decides every alert in one locked step (counting the request's HTTP code when count_code != 0)
- * and records the decisions that execute nothing. 0 or -errno: then nothing was reserved. */
+/* Decides every alert in one locked step (counting the request's HTTP code when count_code != 0).
+ * 0 or -errno: then nothing was reserved. */
 int rt_decide(struct runtime *rt, struct batch *b, int count_code);
+/* Records the decisions that execute nothing (executions are recorded when they end). */
+void rt_record_decisions(struct runtime *rt, const struct batch *b);
 
 /* Starts the executions and records each as it ends. at_deadline (if set) is called once when
  * deadline_ms (monotonic) passes with playbooks still running; they go on. SIGTERM on sigfd stops
