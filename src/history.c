@@ -108,6 +108,12 @@ static int replay_line(const cJSON *line, void *data) {
         const cJSON *ts = cJSON_GetObjectItemCaseSensitive(line, "timestamp");
         const cJSON *dur = cJSON_GetObjectItemCaseSensitive(line, "duration_seconds");
 
+        if (action && playbook && strcmp(action, "reset_breaker") == 0) {     /* remediationctl */
+                struct breaker *b = state_breaker(rp->s, playbook, 0);
+                if (b)
+                        b->failures = 0, b->opened_at = 0, b->trial_until = 0;
+                return 0;
+        }
         if (!action || strcmp(action, "executed") != 0 || !result || !alert || !playbook ||
             !cJSON_IsNumber(ts))
                 return 0;

@@ -80,10 +80,14 @@ static int parse_request_line(struct http_request *req, char *line, size_t len) 
         if (!sp2 || *target != '/')
                 return 400;
         const char *version = sp2 + 1;
-        if (strncmp(version, "HTTP/1.", 7) != 0 || strlen(version) != 8)
+        size_t vlen = len - (size_t) (version - line);  /* not strlen: a NUL may hide the rest */
+        if (vlen < 8 || strncmp(version, "HTTP/1.", 7) != 0)
                 return strncmp(version, "HTTP/", 5) == 0 ? 505 : 400;
+        if (vlen != 8 || memchr(line, '\0', len))
+                return 400;
         if (version[7] != '0' && version[7] != '1')
                 return 505;
+        req->http10 = version[7] == '0';
         size_t tlen = (size_t) (sp2 - target);
         for (size_t i = 0; i < tlen; i++)
                 if ((unsigned char) target[i] <= 0x20 || (unsigned char) target[i] >= 0x7f)
@@ -197,7 +201,7 @@ int http_read_request(int fd, int out_fd, struct http_request *req, size_t max_b
         size_t have = req->head_len - head_end;
         if (have > h.length)
                 return 400;                             /* more than announced */
-        if (h.expect_continue && have < h.length) {
+        if (h.expect_continue && !req->http10 && have < h.length) {    /* RFC 9110 10.1.1 */
                 static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
                 (void) write_all(out_fd, cont, sizeof(cont) - 1);
         }

@@ -11,6 +11,7 @@ struct http_request {
         char path[HTTP_MAX_PATH + 1];           /* without the query string */
         char authorization[HTTP_MAX_AUTH + 1];
         bool has_authorization;
+        bool http10;                            /* HTTP/1.0: no 100 Continue */
         char *body;                             /* malloc'd, NUL-terminated; NULL when empty */
         size_t body_len;
 };

@@ -13,7 +13,7 @@ bool param_value_ok(const char *v) {
         for (size_t i = 0; i < len; i++) {
                 char c = v[i];
                 bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-                if (!alnum && (i == 0 || !strchr("._:@/-", c)))
+                if (!alnum && (i == 0 || !strchr("_.:@/-", c)))
                         return false;
         }
         return true;

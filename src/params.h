@@ -12,7 +12,7 @@ struct argv_list {
         size_t n;
 };
 
-/* Is value safe as (part of) a playbook argument? [A-Za-z0-9][A-Za-z0-9._:@/-]*, at most
+/* Is value safe as (part of) a playbook argument? [A-Za-z0-9][A-Za-z0-9_.:@/-]*, at most
  * PARAM_MAX_VALUE bytes, no "..". */
 bool param_value_ok(const char *value);
 

@@ -133,9 +133,16 @@ int payload_parse(char *body, size_t len, struct payload *ret, char *why, size_t
                 return fail(why, why_size, "empty body");
         if ((r = prescan(body, len, why, why_size)))
                 return r;
-        p.root = cJSON_ParseWithLength(body, len);
+        const char *end = NULL;
+        p.root = cJSON_ParseWithLengthOpts(body, len, &end, false);
         if (!p.root)
                 return fail(why, why_size, "body is not valid JSON");
+        /* One JSON value and nothing after it but whitespace. */
+        for (; end && end < body + len; end++)
+                if (!strchr(" \t\r\n", *end) || *end == '\0') {
+                        cJSON_Delete(p.root);
+                        return fail(why, why_size, "body is not valid JSON: text after the value");
+                }
         if (!cJSON_IsObject(p.root)) {
                 r = fail(why, why_size, "body is not a JSON object");
                 goto error;

@@ -1,0 +1,415 @@
+/* The decision-log report: per playbook executions, success rate and duration percentiles; what
+ * was blocked or escalated, by gate and by alert; the busiest hours of the day; the manual work
+ * the executions saved. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "report.h"
+
+struct playbook_stats {
+        char *playbook;
+        int executions, success, failure, timeout, aborted;
+        double *durations;              /* seconds, of every execution with a duration */
+        size_t n_durations;
+        double minutes_saved;
+        int mttr_from_config, mttr_default, mttr_unknown;   /* successful executions, by source */
+};
+
+struct tally {                          /* blocked and escalated decisions under one name */
+        char *name;
+        int blocked, escalated;
+};
+
+struct report {
+        const struct config *c;
+        int64_t since, until;
+        struct playbook_stats *playbooks;
+        size_t n_playbooks;
+        struct tally *gates, *alerts, *sources;
+        size_t n_gates, n_alerts, n_sources;
+        int decisions, executed, blocked, escalated, skipped, operator_actions;
+        int executed_by_source[3];      /* webhook, timer, operator */
+        int hours[24];                  /* decisions by UTC hour of day */
+        double minutes_saved;
+};
+
+static const char *const sources[] = { "webhook", "timer", "operator" };
+
+int report_default_mttr(const char *playbook) {
+        if (!playbook)
+                return 0;
+        if (strcmp(playbook, "disk-cleanup") == 0)
+                return 45;
+        if (strcmp(playbook, "service-restart") == 0 || strcmp(playbook, "self-healing-restart") == 0)
+                return 10;
+        return 0;
+}
+
+struct report *report_new(const struct config *c, int64_t since, int64_t until) {
+        struct report *r = calloc(1, sizeof(*r));
+        if (r)
+                *r = (struct report) { .c = c, .since = since, .until = until };
+        return r;
+}
+
+static void free_tallies(struct tally *t, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(t[i].name);
+        free(t);
+}
+
+void report_free(struct report *r) {
+        if (!r)
+                return;
+        for (size_t i = 0; i < r->n_playbooks; i++)
+                free(r->playbooks[i].playbook), free(r->playbooks[i].durations);
+        free(r->playbooks);
+        free_tallies(r->gates, r->n_gates);
+        free_tallies(r->alerts, r->n_alerts);
+        free_tallies(r->sources, r->n_sources);
+        free(r);
+}
+
+static const char *str(const cJSON *o, const char *name) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+        return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Appends one zeroed element to arr (n elements); its address, or NULL when out of memory. */
+#define PUSH(arr, n) ({                                                         \
+        typeof(arr) _p = realloc((arr), ((n) + 1) * sizeof(*(arr)));            \
+        if (_p) {                                                               \
+                (arr) = _p;                                                     \
+                memset(&_p[(n)], 0, sizeof(*_p));                               \
+                _p = &_p[(n)++];                                                \
+        }                                                                       \
+        _p; })
+
+static struct tally *tally(struct tally **t, size_t *n, const char *name) {
+        for (size_t i = 0; i < *n; i++)
+                if (strcmp((*t)[i].name, name) == 0)
+                        return &(*t)[i];
+        char *copy = strdup(name);
+        struct tally *e = copy ? PUSH(*t, *n) : NULL;
+        if (!e) {
+                free(copy);
+                return NULL;
+        }
+        e->name = copy;
+        return e;
+}
+
+static struct playbook_stats *playbook_stats(struct report *r, const char *playbook) {
+        for (size_t i = 0; i < r->n_playbooks; i++)
+                if (strcmp(r->playbooks[i].playbook, playbook) == 0)
+                        return &r->playbooks[i];
+        char *copy = strdup(playbook);
+        struct playbook_stats *p = copy ? PUSH(r->playbooks, r->n_playbooks) : NULL;
+        if (!p) {
+                free(copy);
+                return NULL;
+        }
+        p->playbook = copy;
+        return p;
+}
+
+/* A successful execution of this alert's playbook saved this many manual minutes: the route's
+ * manual_mttr_minutes, else the seed's figure for the playbook. */
+static void count_saved(struct report *r, struct playbook_stats *p, const char *alert) {
+        const struct route *route = r->c && alert ? config_find_route(r->c, alert) : NULL;
+        int minutes;
+
+        if (route && route->manual_mttr_minutes > 0) {
+                minutes = route->manual_mttr_minutes;
+                p->mttr_from_config++;
+        } else if ((minutes = report_default_mttr(p->playbook)) > 0)
+                p->mttr_default++;
+        else
+                p->mttr_unknown++;
+        p->minutes_saved += minutes;
+        r->minutes_saved += minutes;
+}
+
+static int add_execution(struct report *r, const cJSON *line, const char *source) {
+        const char *playbook = str(line, "playbook"), *result = str(line, "result");
+        const cJSON *dur = cJSON_GetObjectItemCaseSensitive(line, "duration_seconds");
+        struct playbook_stats *p;
+
+        if (!playbook || !(p = playbook_stats(r, playbook)))
+                return playbook ? -ENOMEM : 0;
+        r->executed++;
+        for (size_t i = 0; source && i < 3; i++)
+                if (strcmp(source, sources[i]) == 0)
+                        r->executed_by_source[i]++;
+        p->executions++;
+        if (cJSON_IsNumber(dur) && dur->valuedouble >= 0) {
+                double *d = PUSH(p->durations, p->n_durations);
+                if (!d)
+                        return -ENOMEM;
+                *d = dur->valuedouble;
+        }
+        if (result && strcmp(result, "success") == 0) {
+                p->success++;
+                count_saved(r, p, str(line, "alert"));
+        } else if (result && strcmp(result, "timeout") == 0)
+                p->timeout++;
+        else if (result && strcmp(result, "aborted") == 0)
+                p->aborted++;
+        else
+                p->failure++;
+        return 0;
+}
+
+int report_add(const cJSON *line, void *data) {
+        struct report *r = data;
+        const char *action = str(line, "action"), *source = str(line, "source");
+        const cJSON *ts = cJSON_GetObjectItemCaseSensitive(line, "timestamp");
+
+        if (!action || !cJSON_IsNumber(ts))
+                return 0;
+        bool executed = strcmp(action, "executed") == 0, blocked = strcmp(action, "blocked") == 0;
+        bool escalated = strcmp(action, "escalate") == 0, skipped = strcmp(action, "skipped") == 0;
+        if (!executed && !blocked && !escalated && !skipped) {
+                r->operator_actions++;          /* reset_breaker, forget */
+                return 0;
+        }
+        r->decisions++;
+        time_t t = (time_t) ts->valuedouble;
+        struct tm tm;
+        if (gmtime_r(&t, &tm))
+                r->hours[tm.tm_hour]++;
+        if (executed)
+                return add_execution(r, line, source);
+        if (skipped) {
+                r->skipped++;
+                return 0;
+        }
+        const char *gate = str(line, "gate") ?: "none", *alert = str(line, "alert") ?: "";
+        struct tally *by[3] = {
+                tally(&r->gates, &r->n_gates, gate),
+                tally(&r->alerts, &r->n_alerts, alert),
+                tally(&r->sources, &r->n_sources, source ?: "unknown"),
+        };
+        for (size_t i = 0; i < 3; i++) {
+                if (!by[i])
+                        return -ENOMEM;
+                if (blocked)
+                        by[i]->blocked++;
+                else
+                        by[i]->escalated++;
+        }
+        if (blocked)
+                r->blocked++;
+        else
+                r->escalated++;
+        return 0;
+}
+
+/* ---- rendering ---- */
+
+static int cmp_double(const void *a, const void *b) {
+        double x = *(const double *) a, y = *(const double *) b;
+        return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile of n > 0 sorted values: the smallest value with at least pct percent of
+ * them at or below it (rank = ceil(pct/100 * n)). */
+static double percentile(const double *v, size_t n, unsigned pct) {
+        size_t rank = (pct * n + 99) / 100;
+        return v[rank > 0 ? rank - 1 : 0];
+}
+
+static double round3(double x) {        /* x >= 0; milliseconds are all the log has */
+        return (double) (long long) (x * 1000.0 + 0.5) / 1000.0;
+}
+
+static cJSON *tallies_json(const struct tally *t, size_t n, bool escalated) {
+        cJSON *o = cJSON_CreateObject();
+        for (size_t i = 0; o && i < n; i++) {
+                int v = escalated ? t[i].escalated : t[i].blocked;
+                if (v > 0)
+                        cJSON_AddNumberToObject(o, t[i].name, v);
+        }
+        return o;
+}
+
+static cJSON *number_or_null(bool have, double v) {
+        return have ? cJSON_CreateNumber(v) : cJSON_CreateNull();
+}
+
+cJSON *report_json(const struct report *r, size_t skipped) {
+        cJSON *doc = cJSON_CreateObject(), *arr, *o;
+
+        if (!doc)
+                return NULL;
+        cJSON_AddNumberToObject(doc, "since", (double) r->since);
+        cJSON_AddNumberToObject(doc, "until", (double) r->until);
+        cJSON_AddNumberToObject(doc, "decisions", r->decisions);
+        cJSON_AddNumberToObject(doc, "executed", r->executed);
+        cJSON_AddNumberToObject(doc, "blocked", r->blocked);
+        cJSON_AddNumberToObject(doc, "escalated", r->escalated);
+        cJSON_AddNumberToObject(doc, "skipped", r->skipped);
+        cJSON_AddNumberToObject(doc, "operator_actions", r->operator_actions);
+        cJSON_AddNumberToObject(doc, "skipped_lines", (double) skipped);
+        o = cJSON_AddObjectToObject(doc, "executed_by_source");
+        for (size_t i = 0; o && i < 3; i++)
+                cJSON_AddNumberToObject(o, sources[i], r->executed_by_source[i]);
+
+        arr = cJSON_AddArrayToObject(doc, "playbooks");
+        for (size_t i = 0; arr && i < r->n_playbooks; i++) {
+                const struct playbook_stats *p = &r->playbooks[i];
+                double *sorted = p->n_durations ? malloc(p->n_durations * sizeof(double)) : NULL;
+                bool have = sorted != NULL;
+                if (have) {
+                        memcpy(sorted, p->durations, p->n_durations * sizeof(double));
+                        qsort(sorted, p->n_durations, sizeof(double), cmp_double);
+                }
+                o = cJSON_CreateObject();
+                cJSON_AddStringToObject(o, "playbook", p->playbook);
+                cJSON_AddNumberToObject(o, "executions", p->executions);
+                cJSON_AddNumberToObject(o, "success", p->success);
+                cJSON_AddNumberToObject(o, "failure", p->failure);
+                cJSON_AddNumberToObject(o, "timeout", p->timeout);
+                cJSON_AddNumberToObject(o, "aborted", p->aborted);
+                cJSON_AddItemToObject(o, "success_rate", number_or_null(p->executions > 0,
+                                      round3((double) p->success / (p->executions ? p->executions : 1))));
+                cJSON_AddItemToObject(o, "p50_seconds", number_or_null(have,
+                                      have ? round3(percentile(sorted, p->n_durations, 50)) : 0));
+                cJSON_AddItemToObject(o, "p95_seconds", number_or_null(have,
+                                      have ? round3(percentile(sorted, p->n_durations, 95)) : 0));
+                cJSON_AddNumberToObject(o, "minutes_saved", p->minutes_saved);
+                cJSON *m = cJSON_AddObjectToObject(o, "mttr_source");
+                cJSON_AddNumberToObject(m, "config", p->mttr_from_config);
+                cJSON_AddNumberToObject(m, "default", p->mttr_default);
+                cJSON_AddNumberToObject(m, "unknown", p->mttr_unknown);
+                cJSON_AddItemToArray(arr, o);
+                free(sorted);
+        }
+
+        o = cJSON_AddObjectToObject(doc, "by_gate");
+        cJSON_AddItemToObject(o, "blocked", tallies_json(r->gates, r->n_gates, false));
+        cJSON_AddItemToObject(o, "escalated", tallies_json(r->gates, r->n_gates, true));
+        o = cJSON_AddObjectToObject(doc, "by_alert");
+        cJSON_AddItemToObject(o, "blocked", tallies_json(r->alerts, r->n_alerts, false));
+        cJSON_AddItemToObject(o, "escalated", tallies_json(r->alerts, r->n_alerts, true));
+        o = cJSON_AddObjectToObject(doc, "by_source");
+        cJSON_AddItemToObject(o, "blocked", tallies_json(r->sources, r->n_sources, false));
+        cJSON_AddItemToObject(o, "escalated", tallies_json(r->sources, r->n_sources, true));
+
+        /* The three hours of the day (UTC) with the most decisions; ties go to the earlier hour. */
+        arr = cJSON_AddArrayToObject(doc, "busiest_hours");
+        bool taken[24] = {};
+        for (int k = 0; arr && k < 3; k++) {
+                int best = -1;
+                for (int h = 0; h < 24; h++)
+                        if (!taken[h] && r->hours[h] > 0 && (best < 0 || r->hours[h] > r->hours[best]))
+                                best = h;
+                if (best < 0)
+                        break;
+                taken[best] = true;
+                o = cJSON_CreateObject();
+                cJSON_AddNumberToObject(o, "hour", best);
+                cJSON_AddNumberToObject(o, "decisions", r->hours[best]);
+                cJSON_AddItemToArray(arr, o);
+        }
+        arr = cJSON_AddArrayToObject(doc, "decisions_by_hour");
+        for (int h = 0; arr && h < 24; h++)
+                cJSON_AddItemToArray(arr, cJSON_CreateNumber(r->hours[h]));
+        cJSON_AddNumberToObject(doc, "minutes_saved", r->minutes_saved);
+        return doc;
+}
+
+/* ---- the table ---- */
+
+static double num(const cJSON *o, const char *name) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+        return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static void print_seconds(FILE *f, const cJSON *o, const char *name) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+        if (cJSON_IsNumber(v))
+                fprintf(f, " %9.3fs", v->valuedouble);
+        else
+                fprintf(f, " %10s", "-");
+}
+
+static void print_utc(FILE *f, double t) {
+        time_t tt = (time_t) t;
+        struct tm tm;
+        char buf[32] = "?";
+        if (gmtime_r(&tt, &tm))
+                strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
+        fputs(buf, f);
+}
+
+static void print_tallies(FILE *f, const char *title, const cJSON *by) {
+        const cJSON *blocked = cJSON_GetObjectItemCaseSensitive(by, "blocked");
+        const cJSON *escalated = cJSON_GetObjectItemCaseSensitive(by, "escalated");
+        const cJSON *it;
+
+        fprintf(f, "\n%-32s %8s %10s\n", title, "BLOCKED", "ESCALATED");
+        if (!cJSON_GetArraySize(blocked) && !cJSON_GetArraySize(escalated)) {
+                fputs("(none)\n", f);
+                return;
+        }
+        cJSON_ArrayForEach(it, blocked)
+                fprintf(f, "%-32s %8.0f %10.0f\n", it->string, it->valuedouble, num(escalated, it->string));
+        cJSON_ArrayForEach(it, escalated)
+                if (!cJSON_GetObjectItemCaseSensitive(blocked, it->string))
+                        fprintf(f, "%-32s %8d %10.0f\n", it->string, 0, it->valuedouble);
+}
+
+void report_print(FILE *f, const cJSON *doc) {
+        const cJSON *it, *src = cJSON_GetObjectItemCaseSensitive(doc, "executed_by_source");
+
+        fputs("Decision log from ", f);
+        print_utc(f, num(doc, "since"));
+        fputs(" to ", f);
+        print_utc(f, num(doc, "until"));
+        fputs(" UTC\n", f);
+        fprintf(f, "%.0f decisions: %.0f executed (webhook %.0f, timer %.0f, operator %.0f), %.0f blocked, "
+                "%.0f escalated, %.0f skipped; %.0f operator actions\n",
+                num(doc, "decisions"), num(doc, "executed"), num(src, "webhook"), num(src, "timer"),
+                num(src, "operator"), num(doc, "blocked"), num(doc, "escalated"), num(doc, "skipped"),
+                num(doc, "operator_actions"));
+        if (num(doc, "skipped_lines") > 0)
+                fprintf(f, "warning: %.0f lines of the window did not parse\n", num(doc, "skipped_lines"));
+
+        fprintf(f, "\n%-22s %5s %5s %5s %8s %10s %10s %13s\n", "PLAYBOOK", "RUNS", "OK", "FAIL",
+                "SUCCESS", "P50", "P95", "MINUTES SAVED");
+        const cJSON *pbs = cJSON_GetObjectItemCaseSensitive(doc, "playbooks");
+        if (!cJSON_GetArraySize(pbs))
+                fputs("(no executions)\n", f);
+        cJSON_ArrayForEach(it, pbs) {
+                const cJSON *rate = cJSON_GetObjectItemCaseSensitive(it, "success_rate");
+                const cJSON *m = cJSON_GetObjectItemCaseSensitive(it, "mttr_source");
+                fprintf(f, "%-22s %5.0f %5.0f %5.0f", cJSON_GetStringValue(
+                        cJSON_GetObjectItemCaseSensitive(it, "playbook")), num(it, "executions"),
+                        num(it, "success"), num(it, "failure") + num(it, "timeout") + num(it, "aborted"));
+                if (cJSON_IsNumber(rate))
+                        fprintf(f, " %7.1f%%", rate->valuedouble * 100.0);
+                else
+                        fprintf(f, " %8s", "-");
+                print_seconds(f, it, "p50_seconds");
+                print_seconds(f, it, "p95_seconds");
+                fprintf(f, " %13.0f%s\n", num(it, "minutes_saved"),
+                        num(m, "unknown") > 0 ? " (no MTTR for some)" :
+                        num(m, "default") > 0 ? " (seed MTTR)" : "");
+        }
+        print_tallies(f, "BY GATE", cJSON_GetObjectItemCaseSensitive(doc, "by_gate"));
+        print_tallies(f, "BY ALERT", cJSON_GetObjectItemCaseSensitive(doc, "by_alert"));
+
+        fputs("\nBUSIEST HOURS (UTC)\n", f);
+        const cJSON *hours = cJSON_GetObjectItemCaseSensitive(doc, "busiest_hours");
+        if (!cJSON_GetArraySize(hours))
+                fputs("(none)\n", f);
+        cJSON_ArrayForEach(it, hours)
+                fprintf(f, "%02.0f:00-%02.0f:59  %.0f decisions\n", num(it, "hour"), num(it, "hour"),
+                        num(it, "decisions"));
+        double saved = num(doc, "minutes_saved");
+        fprintf(f, "\nManual work saved: %.0f minutes (%.1f hours)\n", saved, saved / 60.0);
+}
