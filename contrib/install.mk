@@ -1,14 +1,17 @@
 # Installed files; included by the Makefile. Honours PREFIX and DESTDIR.
 # After installing into / run: systemd-sysusers; systemd-tmpfiles --create; journalctl
 # --update-catalog; systemctl daemon-reload; create /etc/remediation-webhook/auth-token (0600);
-# systemctl enable --now remediation-webhook.socket. Man pages: not written yet.
+# systemctl enable --now remediation-webhook.socket. Man pages: remediation-webhook(8),
+# remediation-webhook-routing(5).
 rw_bindir    = $(PREFIX)/bin
 rw_libexec   = $(PREFIX)/libexec/remediation-webhook
 rw_systemd   = $(PREFIX)/lib/systemd
 rw_etc       = /etc/remediation-webhook
 rw_polkit    = $(PREFIX)/share/polkit-1/rules.d
+rw_man       = $(PREFIX)/share/man
 rw_playbooks = disk-cleanup self-healing-restart service-restart
 rw_units     = remediation-webhook.socket remediation-webhook@.service
+rw_examples  = remediation-disk-cleanup.service remediation-disk-cleanup.timer
 rw_gen       = $(BUILD)/install
 
 .PHONY: rw-generate
@@ -21,9 +24,13 @@ rw-generate:
 	done
 	sed 's|/usr/libexec/remediation-webhook/|$(rw_libexec)/|g' contrib/webhook-routing.yml \
 		> $(rw_gen)/webhook-routing.yml
+	for u in $(rw_examples); do \
+		sed 's|@BINDIR@|$(rw_bindir)|g' "contrib/$$u" > "$(rw_gen)/system/$$u" || exit 1; \
+	done
 
 install: all rw-generate
 	install -Dm755 $(BUILD)/remediation-webhook $(DESTDIR)$(rw_bindir)/remediation-webhook
+	install -Dm755 $(BUILD)/remediationctl $(DESTDIR)$(rw_bindir)/remediationctl
 	install -Dm755 contrib/apply-remediation $(DESTDIR)$(rw_libexec)/apply-remediation
 	install -d $(DESTDIR)$(rw_libexec)/playbooks
 	for p in $(rw_playbooks); do \
@@ -34,10 +41,15 @@ install: all rw-generate
 		install -m644 "$(rw_gen)/system/$$u" "$(DESTDIR)$(rw_systemd)/system/$$u" && \
 		install -m644 "$(rw_gen)/user/$$u" "$(DESTDIR)$(rw_systemd)/user/$$u" || exit 1; \
 	done
+	for u in $(rw_examples); do \
+		install -m644 "$(rw_gen)/system/$$u" "$(DESTDIR)$(rw_systemd)/system/$$u" || exit 1; \
+	done
 	install -Dm644 units/remediation-webhook.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/remediation-webhook.conf
 	install -Dm644 units/remediation-webhook.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/remediation-webhook.conf
 	install -Dm644 contrib/remediation-webhook.catalog $(DESTDIR)$(rw_systemd)/catalog/remediation-webhook.catalog
 	install -Dm644 contrib/remediation-webhook.polkit.rules $(DESTDIR)$(rw_polkit)/50-remediation-webhook.rules
+	install -Dm644 contrib/man/remediation-webhook.8 $(DESTDIR)$(rw_man)/man8/remediation-webhook.8
+	install -Dm644 contrib/man/remediation-webhook-routing.5 $(DESTDIR)$(rw_man)/man5/remediation-webhook-routing.5
 	install -d -m755 $(DESTDIR)$(rw_etc)
 	if [ -e $(DESTDIR)$(rw_etc)/webhook-routing.yml ]; then \
 		echo "keeping existing $(DESTDIR)$(rw_etc)/webhook-routing.yml"; \
@@ -47,16 +59,18 @@ install: all rw-generate
 
 # The config is removed only when it is still the one install wrote.
 uninstall: rw-generate
-	rm -f $(DESTDIR)$(rw_bindir)/remediation-webhook
+	rm -f $(DESTDIR)$(rw_bindir)/remediation-webhook $(DESTDIR)$(rw_bindir)/remediationctl
 	rm -f $(DESTDIR)$(rw_libexec)/apply-remediation
 	for p in $(rw_playbooks); do rm -f "$(DESTDIR)$(rw_libexec)/playbooks/$$p"; done
 	for u in $(rw_units); do \
 		rm -f "$(DESTDIR)$(rw_systemd)/system/$$u" "$(DESTDIR)$(rw_systemd)/user/$$u"; \
 	done
+	for u in $(rw_examples); do rm -f "$(DESTDIR)$(rw_systemd)/system/$$u"; done
 	rm -f $(DESTDIR)$(PREFIX)/lib/sysusers.d/remediation-webhook.conf
 	rm -f $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/remediation-webhook.conf
 	rm -f $(DESTDIR)$(rw_systemd)/catalog/remediation-webhook.catalog
 	rm -f $(DESTDIR)$(rw_polkit)/50-remediation-webhook.rules
+	rm -f $(DESTDIR)$(rw_man)/man8/remediation-webhook.8 $(DESTDIR)$(rw_man)/man5/remediation-webhook-routing.5
 	if cmp -s $(rw_gen)/webhook-routing.yml $(DESTDIR)$(rw_etc)/webhook-routing.yml; then \
 		rm -f $(DESTDIR)$(rw_etc)/webhook-routing.yml; \
 	elif [ -e $(DESTDIR)$(rw_etc)/webhook-routing.yml ]; then \

@@ -224,11 +224,13 @@ static void serve_metrics(struct request *rq) {
         struct state st = {};
         int status;
 
-        if (rq->rt.cfg_error == 0 && (status = check_auth(rq)))
+        if (rq->rt.cfg_error)   /* without the config there is no telling whether a token is needed */
+                return respond_error(rq, 500, NULL, "configuration is invalid; see the journal");
+        if ((status = check_auth(rq)))
                 return respond_error(rq, status, status == 401 ? "WWW-Authenticate: Bearer\r\n" : NULL,
-                                     "missing or wrong bearer token");
+                                     status == 401 ? "missing or wrong bearer token" : "authentication unavailable");
         (void) rt_read_state(&rq->rt, &st);
-        _cleanup_free_ char *text = metrics_render(rq->rt.cfg_error ? NULL : &rq->rt.cfg, &st,
+        _cleanup_free_ char *text = metrics_render(&rq->rt.cfg, &st,
                                                    now_realtime_ms() / 1000);
         state_free(&st);
         if (!text)
