@@ -14,8 +14,9 @@ LDLIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 override LDFLAGS  += -pie -Wl,-z,relro,-z,now
 
 LIB_SRC   := src/http.c src/payload.c src/config.c src/params.c src/gates.c src/state.c src/store.c \
-             src/exec.c src/audit.c src/metrics.c src/history.c src/runtime.c src/util.c
+             src/exec.c src/audit.c src/metrics.c src/history.c src/runtime.c src/util.c src/report.c
 LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
+CTL_OBJ   := $(patsubst src/%.c,$(BUILD)/%.o,src/remediationctl.c src/ctl.c src/ctl-status.c src/ctl-explain.c)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -32,7 +33,7 @@ $(BUILD)/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)
 $(BUILD)/remediation-webhook: $(BUILD)/main.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/remediationctl: $(BUILD)/remediationctl.o $(LIB_OBJ)
+$(BUILD)/remediationctl: $(CTL_OBJ) $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) | $(BUILD)/tests
@@ -65,7 +66,7 @@ check-sanitize: sanitize-build
 
 # libFuzzer harnesses (clang): `make fuzz` runs each for FUZZ_SECONDS, seeded from the fixtures.
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard src/*.h) | $(BUILD)/fuzz
-	clang $(CPPFLAGS) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+	clang $(CPPFLAGS) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 		$(shell pkg-config --cflags $(PKGS)) -o $@ $< $(LIB_SRC) $(LDLIBS)
 
 $(BUILD)/fuzz:

@@ -17,6 +17,7 @@
 #define MID_BLOCKED         "4e072b6e33c9486cb300c8c985ace339"
 #define MID_SKIPPED         "1b4c5903b46c4603b550bce64b498655"
 #define MID_CIRCUIT_OPENED  "c18d42fe368e4dd8a63e6e9440e713ac"
+#define MID_OPERATOR        "91c531686d88492197b109d8b2d26c1e"
 
 /* Untrusted text made safe for JSON and the journal: valid UTF-8, bounded. */
 struct text { char s[AUDIT_OUTPUT_CHARS * 4 + 1]; };
@@ -155,6 +156,10 @@ int audit_journal(const struct audit_record *r) {
                 snprintf(msg, sizeof(msg), "Playbook %s for %s on %s: %s (exit %d, %.3f s)",
                          playbook, alertname.s, *instance.s ? instance.s : "-", r->result,
                          r->job->exit_code, (double) (r->job->ended_ms - r->job->started_ms) / 1000.0);
+        } else if (!r->decision) {              /* an operator's override: the reason says it all */
+                mid = MID_OPERATOR;
+                priority = LOG_NOTICE;
+                snprintf(msg, sizeof(msg), "%s", detail ? detail : action);
         } else {
                 bool escalate = strcmp(action, "escalate") == 0, blocked = strcmp(action, "blocked") == 0;
                 mid = escalate ? MID_ESCALATED : blocked ? MID_BLOCKED : MID_SKIPPED;

@@ -33,6 +33,7 @@
 
 /* State (state.c) */
 #define STATE_LOCK_TIMEOUT_MS   5000            /* then 503: Alertmanager retries */
+#define STATE_OUTCOME_LOCK_TIMEOUT_MS 60000     /* the playbook has run: wait longer to record it */
 #define STATE_MAX_FILE_BYTES    (4 * 1024 * 1024)
 #define STATE_MAX_IDEMPOTENCY_KEYS 4096         /* oldest evicted first; rate limits still hold */
 

@@ -73,7 +73,9 @@ int history_read(const char *path, int64_t since, size_t max_bytes,
                 char *nl = memchr(p, '\n', (size_t) (e - p));
                 size_t l = nl ? (size_t) (nl - p) : (size_t) (e - p);
                 double ts = line_timestamp(p, l);
-                if (ts >= (double) since) {
+                if (ts > HISTORY_MAX_TIMESTAMP)
+                        skipped++;              /* damage: no consumer may see such a time */
+                else if (ts >= (double) since) {
                         cJSON *line = cJSON_ParseWithLength(p, l);
                         if (line) {
                                 r = fn(line, data);
@@ -117,8 +119,12 @@ static int replay_line(const cJSON *line, void *data) {
         if (!action || strcmp(action, "executed") != 0 || !result || !alert || !playbook ||
             !cJSON_IsNumber(ts))
                 return 0;
-        int64_t ended = (int64_t) ts->valuedouble;
-        int64_t started = ended - (cJSON_IsNumber(dur) ? (int64_t) dur->valuedouble : 0);
+        /* The log may be damaged or edited by hand: only sane times are replayed. */
+        double dts = ts->valuedouble, ddur = cJSON_IsNumber(dur) ? dur->valuedouble : 0;
+        if (!(dts >= 0 && dts <= HISTORY_MAX_TIMESTAMP) || !(ddur >= 0 && ddur <= HISTORY_MAX_DURATION))
+                return 0;
+        int64_t ended = (int64_t) dts;
+        int64_t started = ended - (int64_t) ddur;
         int r = state_add_exec(rp->s, started, alert, playbook);
         if (r < 0)
                 return r;

@@ -18,3 +18,5 @@ int history_read(const char *path, int64_t since, size_t max_bytes,
 int history_rebuild(const struct config *c, const char *log_path, int64_t now, struct state *s);
 
 #define HISTORY_REBUILD_MAX_BYTES (16 * 1024 * 1024)
+#define HISTORY_MAX_TIMESTAMP   1e11            /* year 5138: beyond is damage */
+#define HISTORY_MAX_DURATION    1e7             /* seconds; far beyond any playbook timeout */

@@ -372,7 +372,7 @@ void report_print(FILE *f, const cJSON *doc) {
         print_utc(f, num(doc, "until"));
         fputs(" UTC\n", f);
         fprintf(f, "%.0f decisions: %.0f executed (webhook %.0f, timer %.0f, operator %.0f), %.0f blocked, "
-                "%.0f escalated, %.0f skipped; %.0f operator actions\n",
+                "%.0f escalated, %.0f skipped; operator actions: %.0f\n",
                 num(doc, "decisions"), num(doc, "executed"), num(src, "webhook"), num(src, "timer"),
                 num(src, "operator"), num(doc, "blocked"), num(doc, "escalated"), num(doc, "skipped"),
                 num(doc, "operator_actions"));

@@ -112,7 +112,8 @@ static int load_state(struct runtime *rt, struct store *store, struct state *st,
         return 0;
 }
 
-int rt_with_state(struct runtime *rt, int (*fn)(struct runtime *, struct state *, void *), void *data) {
+static int with_state(struct runtime *rt, int timeout_ms,
+                      int (*fn)(struct runtime *, struct state *, void *), void *data) {
         struct store store;
         struct state st = {};
         int64_t now = now_realtime_ms() / 1000;
@@ -122,8 +123,8 @@ int rt_with_state(struct runtime *rt, int (*fn)(struct runtime *, struct state *
                 rt_log(LOG_ERR, "state directory %s: %s", rt->state_dir, strerror(-r));
                 return r;
         }
-        if ((r = store_lock(&store, STATE_LOCK_TIMEOUT_MS)) < 0) {
-                rt_log(LOG_ERR, "state lock not had within %d ms: %s", STATE_LOCK_TIMEOUT_MS, strerror(-r));
+        if ((r = store_lock(&store, timeout_ms)) < 0) {
+                rt_log(LOG_ERR, "state lock not had within %d ms: %s", timeout_ms, strerror(-r));
                 goto out;
         }
         if ((r = load_state(rt, &store, &st, now)) == 0 && (r = fn(rt, &st, data)) == 0) {
@@ -138,6 +139,10 @@ out:
         state_free(&st);
         store_close(&store);
         return r;
+}
+
+int rt_with_state(struct runtime *rt, int (*fn)(struct runtime *, struct state *, void *), void *data) {
+        return with_state(rt, STATE_LOCK_TIMEOUT_MS, fn, data);
 }
 
 int rt_read_state(struct runtime *rt, struct state *ret) {
@@ -255,7 +260,7 @@ static void finish_job(struct runtime *rt, struct batch *b, size_t j) {
         char params[EXEC_MAX_ARGS * 64];
 
         job->reported = 1;
-        if (rt_with_state(rt, record_outcome, &o) < 0)
+        if (with_state(rt, STATE_OUTCOME_LOCK_TIMEOUT_MS, record_outcome, &o) < 0)
                 rt_log(LOG_ERR, "outcome of %s for %s not recorded in the state", d->route->playbook,
                        a->alertname);
         int np = params_join(&d->argv, rt->cfg.n_executor, params, sizeof(params));

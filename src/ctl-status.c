@@ -1,0 +1,261 @@
+/* remediationctl status: per playbook the breaker and the cooldown, the hourly limits, the live
+ * idempotency keys, what runs now, the last decisions. Reads only. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ctl.h"
+#include "history.h"
+#include "util.h"
+
+#define STATUS_LAST_DECISIONS   10
+#define STATUS_LOG_WINDOW_SEC   (24 * 3600)
+#define STATUS_LOG_MAX_BYTES    (1024 * 1024)           /* >= 10 lines of AUDIT_LINE_MAX */
+
+struct last_lines {
+        cJSON *line[STATUS_LAST_DECISIONS];
+        size_t n, next;
+};
+
+static int keep_last(const cJSON *line, void *data) {
+        struct last_lines *l = data;
+        cJSON *copy = cJSON_Duplicate(line, 1);
+        if (!copy)
+                return -ENOMEM;
+        cJSON_Delete(l->line[l->next]);
+        l->line[l->next] = copy;
+        l->next = (l->next + 1) % STATUS_LAST_DECISIONS;
+        if (l->n < STATUS_LAST_DECISIONS)
+                l->n++;
+        return 0;
+}
+
+/* Seconds until fewer than max of the executions (alert NULL: all) count in the hourly window. */
+static int64_t frees_in(const struct state *st, const char *alert, int max, int64_t now) {
+        int64_t since = now - RATE_WINDOW_SEC, left = 0;
+        _cleanup_free_ int64_t *t = malloc((st->n_execs + 1) * sizeof(*t));
+        size_t n = 0;
+
+        for (size_t i = 0; t && i < st->n_execs; i++)
+                if (st->execs[i].t >= since && (!alert || strcmp(st->execs[i].alert, alert) == 0))
+                        t[n++] = st->execs[i].t;
+        if (max <= 0 || (int) n < max)
+                return 0;
+        /* The (n - max + 1)-th oldest must leave; an execution counts up to RATE_WINDOW_SEC old. */
+        for (size_t i = 0; i < n; i++)
+                for (size_t j = i + 1; j < n; j++)
+                        if (t[j] < t[i]) {
+                                int64_t x = t[i];
+                                t[i] = t[j], t[j] = x;
+                        }
+        left = t[n - (size_t) max] + RATE_WINDOW_SEC + 1 - now;
+        return left;
+}
+
+static void add_playbook_status(cJSON *arr, const struct config *cfg, struct state *st,
+                                const char *playbook, int64_t now) {
+        struct breaker *b = state_breaker(st, playbook, 0);
+        enum breaker_state bs = gates_breaker_state(cfg, b, now);
+        int64_t last = state_last_exec(st, playbook), cooldown = (int64_t) cfg->cooldown_minutes * 60;
+        int recent = 0;
+        cJSON *o = cJSON_CreateObject();
+
+        for (size_t i = 0; i < st->n_execs; i++)
+                if (strcmp(st->execs[i].playbook, playbook) == 0 && st->execs[i].t >= now - RATE_WINDOW_SEC)
+                        recent++;
+        cJSON_AddStringToObject(o, "playbook", playbook);
+        cJSON_AddStringToObject(o, "breaker", breaker_state_name(bs));
+        cJSON_AddNumberToObject(o, "failures", b ? b->failures : 0);
+        ctl_add_int_or_null(o, "half_open_in_seconds", bs == BREAKER_OPEN,
+                        b ? b->opened_at + (int64_t) cfg->reset_timeout_minutes * 60 - now : 0);
+        ctl_add_int_or_null(o, "trial_running_seconds_left", bs == BREAKER_HALF_OPEN && b->trial_until > now,
+                        b ? b->trial_until - now : 0);
+        ctl_add_int_or_null(o, "last_execution", last != INT64_MIN, last);
+        cJSON_AddNumberToObject(o, "cooldown_left_seconds",
+                                last != INT64_MIN && now - last < cooldown ? (double) (cooldown - (now - last)) : 0);
+        cJSON_AddNumberToObject(o, "executions_last_hour", recent);
+        cJSON_AddItemToArray(arr, o);
+}
+
+static bool listed(const cJSON *arr, const char *field, const char *name) {
+        const cJSON *it;
+        cJSON_ArrayForEach(it, arr) {
+                const char *s = ctl_jstr(it, field);
+                if (s && strcmp(s, name) == 0)
+                        return true;
+        }
+        return false;
+}
+
+static void add_alert_limit(cJSON *arr, const struct config *cfg, const struct state *st,
+                            const char *alert, int64_t now) {
+        if (listed(arr, "alert", alert))
+                return;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "alert", alert);
+        cJSON_AddNumberToObject(o, "executions", state_count_execs(st, alert, now - RATE_WINDOW_SEC));
+        cJSON_AddNumberToObject(o, "max", cfg->max_executions_per_alert);
+        cJSON_AddNumberToObject(o, "frees_in_seconds", (double) frees_in(st, alert, cfg->max_executions_per_alert, now));
+        cJSON_AddItemToArray(arr, o);
+}
+
+static cJSON *status_json(struct ctl *c, struct state *st, const char *origin, int64_t now,
+                          struct last_lines *last) {
+        const struct config *cfg = &c->rt.cfg;
+        cJSON *doc = cJSON_CreateObject(), *arr, *o;
+
+        cJSON_AddNumberToObject(doc, "now", (double) now);
+        cJSON_AddStringToObject(doc, "state", origin);
+
+        arr = cJSON_AddArrayToObject(doc, "playbooks");
+        for (size_t i = 0; i < cfg->n_routes; i++)
+                if (cfg->routes[i].playbook && !listed(arr, "playbook", cfg->routes[i].playbook))
+                        add_playbook_status(arr, cfg, st, cfg->routes[i].playbook, now);
+        for (size_t i = 0; i < st->n_breakers; i++)     /* breakers of playbooks no longer routed */
+                if (!listed(arr, "playbook", st->breakers[i].playbook))
+                        add_playbook_status(arr, cfg, st, st->breakers[i].playbook, now);
+
+        o = cJSON_AddObjectToObject(doc, "rate_limits");
+        cJSON_AddNumberToObject(o, "window_seconds", RATE_WINDOW_SEC);
+        cJSON *g = cJSON_AddObjectToObject(o, "global");
+        cJSON_AddNumberToObject(g, "executions", state_count_execs(st, NULL, now - RATE_WINDOW_SEC));
+        cJSON_AddNumberToObject(g, "max", cfg->max_executions_per_hour);
+        cJSON_AddNumberToObject(g, "frees_in_seconds", (double) frees_in(st, NULL, cfg->max_executions_per_hour, now));
+        arr = cJSON_AddArrayToObject(o, "alerts");
+        for (size_t i = 0; i < cfg->n_routes; i++)
+                if (cfg->routes[i].playbook)
+                        add_alert_limit(arr, cfg, st, cfg->routes[i].alertname, now);
+        for (size_t i = 0; i < st->n_execs; i++)
+                add_alert_limit(arr, cfg, st, st->execs[i].alert, now);
+
+        arr = cJSON_AddArrayToObject(doc, "idempotency_keys");
+        for (size_t i = 0; i < st->n_keys; i++) {
+                int64_t left = (int64_t) cfg->idempotency_window_minutes * 60 - (now - st->keys[i].t);
+                if (left <= 0)
+                        continue;
+                o = cJSON_CreateObject();
+                cJSON_AddStringToObject(o, "key", st->keys[i].key);
+                cJSON_AddNumberToObject(o, "handled_at", (double) st->keys[i].t);
+                cJSON_AddNumberToObject(o, "left_seconds", (double) left);
+                cJSON_AddItemToArray(arr, o);
+        }
+
+        arr = cJSON_AddArrayToObject(doc, "running");
+        for (size_t i = 0; i < st->n_running; i++) {
+                const struct running *rn = &st->running[i];
+                bool stale = rn->pid <= 0 || rn->pid > INT_MAX || (kill((pid_t) rn->pid, 0) < 0 && errno == ESRCH);
+                o = cJSON_CreateObject();
+                cJSON_AddNumberToObject(o, "pid", (double) rn->pid);
+                cJSON_AddNumberToObject(o, "started", (double) rn->started);
+                cJSON_AddStringToObject(o, "playbook", rn->playbook);
+                cJSON_AddStringToObject(o, "alert", rn->alert);
+                cJSON_AddBoolToObject(o, "stale", stale);
+                cJSON_AddItemToArray(arr, o);
+        }
+
+        arr = cJSON_AddArrayToObject(doc, "last_decisions");
+        for (size_t i = 0; i < last->n; i++) {
+                size_t k = (last->n < STATUS_LAST_DECISIONS ? 0 : last->next) + i;
+                cJSON_AddItemToArray(arr, last->line[k % STATUS_LAST_DECISIONS]);
+                last->line[k % STATUS_LAST_DECISIONS] = NULL;
+        }
+        return doc;
+}
+
+static void status_print(const cJSON *doc, const struct config *cfg) {
+        const cJSON *it, *rl = cJSON_GetObjectItemCaseSensitive(doc, "rate_limits");
+        const cJSON *g = cJSON_GetObjectItemCaseSensitive(rl, "global");
+        int64_t now = ctl_jnum(doc, "now");
+        char a[32], b[32], t[32];
+
+        printf("remediation-webhook state at %s UTC%s\n\n", ctl_utc(t, now), ctl_state_note(ctl_jstr(doc, "state")));
+        printf("%-22s %-9s %8s %-12s %-13s %s\n", "PLAYBOOK", "BREAKER", "FAILURES", "HALF-OPEN IN",
+               "COOLDOWN LEFT", "RUNS (1H)");
+        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(doc, "playbooks")) {
+                const char *br = ctl_jstr(it, "breaker");
+                if (ctl_jhas(it, "trial_running_seconds_left"))
+                        snprintf(a, sizeof(a), "trial %s", ctl_span(b, ctl_jnum(it, "trial_running_seconds_left")));
+                else
+                        ctl_span(a, ctl_jnum(it, "half_open_in_seconds"));
+                printf("%-22s %-9s %8lld %-12s %-13s %lld\n", ctl_jstr(it, "playbook"), br,
+                       (long long) ctl_jnum(it, "failures"), a, ctl_span(t, ctl_jnum(it, "cooldown_left_seconds")),
+                       (long long) ctl_jnum(it, "executions_last_hour"));
+        }
+
+        printf("\n%-32s %4s %4s  %s\n", "RATE LIMIT (LAST 60 MIN)", "USED", "MAX", "FREES IN");
+        printf("%-32s %4lld %4lld  %s\n", "global", (long long) ctl_jnum(g, "executions"),
+               (long long) ctl_jnum(g, "max"), ctl_span(a, ctl_jnum(g, "frees_in_seconds")));
+        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(rl, "alerts"))
+                printf("%-32s %4lld %4lld  %s\n", ctl_jstr(it, "alert"), (long long) ctl_jnum(it, "executions"),
+                       (long long) ctl_jnum(it, "max"), ctl_span(a, ctl_jnum(it, "frees_in_seconds")));
+
+        printf("\nIDEMPOTENCY KEYS (window %d min)\n", cfg->idempotency_window_minutes);
+        const cJSON *keys = cJSON_GetObjectItemCaseSensitive(doc, "idempotency_keys");
+        if (!cJSON_GetArraySize(keys))
+                puts("(none)");
+        else
+                printf("%-56s %-19s %s\n", "KEY", "HANDLED (UTC)", "LEFT");
+        cJSON_ArrayForEach(it, keys)
+                printf("%-56s %-19s %s\n", ctl_jstr(it, "key"), ctl_utc(t, ctl_jnum(it, "handled_at")),
+                       ctl_span(a, ctl_jnum(it, "left_seconds")));
+
+        puts("\nRUNNING");
+        const cJSON *running = cJSON_GetObjectItemCaseSensitive(doc, "running");
+        if (!cJSON_GetArraySize(running))
+                puts("(none)");
+        else
+                printf("%-8s %-19s %-22s %-28s %s\n", "PID", "STARTED (UTC)", "PLAYBOOK", "ALERT", "");
+        cJSON_ArrayForEach(it, running)
+                printf("%-8lld %-19s %-22s %-28s %s\n", (long long) ctl_jnum(it, "pid"), ctl_utc(t, ctl_jnum(it, "started")),
+                       ctl_jstr(it, "playbook"), ctl_jstr(it, "alert"),
+                       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "stale")) ? "STALE (process gone)" : "");
+
+        printf("\nLAST DECISIONS (%d at most, last 24 h)\n", STATUS_LAST_DECISIONS);
+        const cJSON *lines = cJSON_GetObjectItemCaseSensitive(doc, "last_decisions");
+        if (!cJSON_GetArraySize(lines))
+                puts("(none)");
+        else
+                printf("%-19s %-8s %-26s %-20s %-13s %s\n", "TIME (UTC)", "SOURCE", "ALERT", "PLAYBOOK",
+                       "ACTION", "DETAIL");
+        cJSON_ArrayForEach(it, lines) {
+                const char *result = ctl_jstr(it, "result"), *gate = ctl_jstr(it, "gate"), *reason = ctl_jstr(it, "reason");
+                char detail[320];
+                if (result)
+                        snprintf(detail, sizeof(detail), "%s in %.3f s", result,
+                                 cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(it, "duration_seconds")));
+                else
+                        snprintf(detail, sizeof(detail), "%s%s%s", gate ? gate : "", gate ? ": " : "",
+                                 reason ? reason : "");
+                printf("%-19s %-8s %-26s %-20s %-13s %s\n", ctl_utc(t, ctl_jnum(it, "timestamp")),
+                       ctl_jstr(it, "source") ?: "-", ctl_jstr(it, "alert") ?: "-", ctl_jstr(it, "playbook") ?: "-",
+                       ctl_jstr(it, "action") ?: "-", detail);
+        }
+}
+
+int ctl_status(struct ctl *c) {
+        struct state st = {};
+        struct last_lines last = {};
+        int64_t now = now_realtime_ms() / 1000;
+        const char *origin;
+        int r, ret = EXIT_ERROR;
+
+        if (ctl_need_config(c) < 0 || ctl_read_state(c, now, &st, &origin) < 0)
+                return EXIT_ERROR;
+        gates_prune(&c->rt.cfg, &st, now);
+        r = history_read(c->rt.decision_log, now - STATUS_LOG_WINDOW_SEC, STATUS_LOG_MAX_BYTES,
+                         keep_last, &last, NULL);
+        if (r < 0 && r != -ENOENT)
+                ctl_fail("decision log %s unreadable: %s", c->rt.decision_log, strerror(-r));
+        cJSON *doc = status_json(c, &st, origin, now, &last);
+        if (doc && (c->json ? ctl_print_json(doc) == 0 : (status_print(doc, &c->rt.cfg), true)))
+                ret = EXIT_OK;
+        cJSON_Delete(doc);
+        for (size_t i = 0; i < STATUS_LAST_DECISIONS; i++)
+                cJSON_Delete(last.line[i]);
+        state_free(&st);
+        return ret;
+}
+
