@@ -67,9 +67,17 @@ static int child_exec(const struct exec_job *job, char *const envp[], int nul, i
         sigset_t none;
 
         /* The parent's handlers would otherwise run here, and ignored signals survive execve(). */
-        for (int sig = 1; sig < _NSIG; sig++)
-                if (sig != SIGKILL && sig != SIGSTOP)
-                        (void) sigaction(sig, &dfl, NULL);      /* EINVAL for libc-internal ones */
+        for (int sig = 1; sig < _NSIG; sig++) {
+                if (sig == SIGKILL || sig == SIGSTOP)
+                        continue;
+                if (sigaction(sig, &dfl, NULL) < 0) {
+                        /* libc refuses its internal signals (32, 33), but an ignored one is
+                         * inherited from whoever started us: reset it with the kernel's call. */
+                        struct { void *handler; unsigned long flags; void *restorer; uint64_t mask; }
+                                k = { SIG_DFL, 0, NULL, 0 };
+                        (void) syscall(SYS_rt_sigaction, sig, &k, NULL, sizeof(k.mask));
+                }
+        }
         sigemptyset(&none);
         if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
                 return -errno;

@@ -131,10 +131,10 @@ static int with_state(struct runtime *rt, int timeout_ms,
                 gates_prune(&rt->cfg, &st, now);
                 if ((r = store_save(&store, &st)) < 0)
                         rt_log(LOG_ERR, "state not saved in %s: %s", rt->state_dir, strerror(-r));
+                else    /* under the lock: one writer of the textfile's temp file at a time */
+                        write_metrics_textfile(rt, &st);
         }
         store_unlock(&store);
-        if (r == 0)
-                write_metrics_textfile(rt, &st);
 out:
         state_free(&st);
         store_close(&store);
