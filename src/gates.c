@@ -135,7 +135,9 @@ static int gate_idempotency(struct gate_ctx *g) {
         if (r < 0)
                 return stop(g->d, ACTION_BLOCKED, GATE_IDEMPOTENCY, "Idempotency key too long");
         struct idem_key *k = state_key(g->s, g->d->key);
-        if (k && g->now - k->t < (int64_t) g->c->idempotency_window_minutes * 60)
+        /* A window of 0 turns the gate off, even if the clock has stepped back since. */
+        if (k && g->c->idempotency_window_minutes > 0 &&
+            g->now - k->t < (int64_t) g->c->idempotency_window_minutes * 60)
                 return stop(g->d, ACTION_BLOCKED, GATE_IDEMPOTENCY,
                             "Same alert already handled %llds ago (window: %d min)",
                             (long long) (g->now - k->t), g->c->idempotency_window_minutes);
@@ -164,7 +166,8 @@ static int gate_rate_alert(struct gate_ctx *g) {
 static int gate_cooldown(struct gate_ctx *g) {
         const char *pb = g->d->route && g->d->route->playbook ? g->d->route->playbook : NULL;
         int64_t last = pb ? state_last_exec(g->s, pb) : INT64_MIN;
-        if (last != INT64_MIN && g->now - last < (int64_t) g->c->cooldown_minutes * 60)
+        if (last != INT64_MIN && g->c->cooldown_minutes > 0 &&
+            g->now - last < (int64_t) g->c->cooldown_minutes * 60)
                 return stop(g->d, ACTION_BLOCKED, GATE_COOLDOWN,
                             "Playbook %s in cooldown: last run %llds ago (cooldown: %d min)",
                             pb, (long long) (g->now - last), g->c->cooldown_minutes);

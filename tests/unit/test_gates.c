@@ -364,6 +364,26 @@ static void explain_reports_every_gate_and_changes_nothing(void **unused) {
         state_free(&s);
 }
 
+static void clock_stepping_back(void **unused) {
+        (void) unused;
+        struct config c = seed_config();
+        struct state s = {};
+        struct alert a = alert("SystemDiskSpaceCritical", "a", NULL, NULL);
+        struct alert b = alert("SystemDiskSpaceCritical", "b", NULL, NULL);
+
+        /* Switched off (0) stays off when the clock steps back a second. */
+        c.cooldown_minutes = 0, c.idempotency_window_minutes = 0;
+        EXPECT(&c, &s, &a, T(10, 0, 1), ACTION_EXECUTED, GATE_NONE);
+        EXPECT(&c, &s, &a, T(10, 0, 0), ACTION_EXECUTED, GATE_NONE);
+        state_free(&s);
+        /* Switched on, an execution "in the future" still blocks: the safe side. */
+        s = (struct state) {};
+        c.cooldown_minutes = 15;
+        EXPECT(&c, &s, &a, T(10, 0, 1), ACTION_EXECUTED, GATE_NONE);
+        EXPECT(&c, &s, &b, T(10, 0, 0), ACTION_BLOCKED, GATE_COOLDOWN);
+        state_free(&s);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(seed_rate_limit_timeline),
@@ -379,6 +399,7 @@ int main(void) {
                 cmocka_unit_test(parameters_expand_per_element),
                 cmocka_unit_test(state_round_trips),
                 cmocka_unit_test(explain_reports_every_gate_and_changes_nothing),
+                cmocka_unit_test(clock_stepping_back),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
