@@ -303,6 +303,8 @@ void gates_prune(const struct config *c, struct state *s, int64_t now) {
         if (cooldown > execs)
                 execs = cooldown;
         state_prune(s, now, execs, (int64_t) c->idempotency_window_minutes * 60);
+        /* A running entry older than any instance can live was left by a killed one. */
+        state_prune_running(s, now - gates_trial_lease(c));
 }
 
 void decision_free(struct decision *d) {

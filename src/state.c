@@ -178,6 +178,18 @@ void state_remove_running(struct state *s, int64_t pid, int64_t started, const c
         }
 }
 
+void state_prune_running(struct state *s, int64_t started_before) {
+        size_t j = 0;
+        for (size_t i = 0; i < s->n_running; i++) {
+                if (s->running[i].started < started_before) {
+                        free(s->running[i].playbook), free(s->running[i].alert);
+                        continue;
+                }
+                s->running[j++] = s->running[i];
+        }
+        s->n_running = j;
+}
+
 /* ---- JSON ---- */
 
 static int get_int(const cJSON *o, const char *name, int64_t *ret) {

@@ -67,3 +67,4 @@ double state_counter_get(const struct state *s, const char *series);
 
 int state_add_running(struct state *s, int64_t pid, int64_t started, const char *playbook, const char *alert);
 void state_remove_running(struct state *s, int64_t pid, int64_t started, const char *playbook);
+void state_prune_running(struct state *s, int64_t started_before);

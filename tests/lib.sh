@@ -7,13 +7,20 @@ BIN="$ROOT/$BUILD/remediation-webhook"
 FIXTURES="$ROOT/../shared/spec/fixtures"
 [ -d "$FIXTURES" ] || FIXTURES="$ROOT/tests/fixtures"
 TOKEN=s3cr3t-t0ken
+# libfaketime preloaded directly ("@TIME": the clock starts there and runs on). The faketime
+# wrapper would do the same, but leaves shared-memory files behind whenever it is killed.
+FAKETIME_LIB=$(dpkg -L libfaketime 2>/dev/null | grep -m1 '/libfaketime\.so\.1$')
 RW_TMP=$(mktemp -d /tmp/rw-test.XXXXXX)
 RW_PIDS=()
 _rw_failed=0
 
+# Stops what the test started and has not reaped yet: only our own children, so a PID that was
+# reaped and reused by someone else is left alone.
 rw_cleanup() {
         local p
-        for p in "${RW_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+        for p in "${RW_PIDS[@]}"; do
+                [ "$(ps -o ppid= -p "$p" 2>/dev/null | tr -d ' ')" = "$$" ] && kill "$p" 2>/dev/null
+        done
         for p in "${RW_PIDS[@]}"; do wait "$p" 2>/dev/null; done
         rm -rf "$RW_TMP"
 }
@@ -64,8 +71,8 @@ alert_body() {
 handle() {
         local d=$1 at=${2:-}
         if [ -n "$at" ]; then
-                faketime -f "@$at" "$BIN" --config "$d/webhook-routing.yml" --state-dir "$d/state" \
-                        --decision-log "$d/decision-log.jsonl"
+                FAKETIME="@$at" LD_PRELOAD=$FAKETIME_LIB "$BIN" --config "$d/webhook-routing.yml" \
+                        --state-dir "$d/state" --decision-log "$d/decision-log.jsonl"
         else
                 "$BIN" --config "$d/webhook-routing.yml" --state-dir "$d/state" \
                         --decision-log "$d/decision-log.jsonl"

@@ -285,6 +285,13 @@ static void state_stays_bounded(void **unused) {
         /* Keys live 5 minutes (at most 300/7+1 of them), executions one hour (at most 5). */
         assert_true(s.n_keys <= 300 / 7 + 1);
         assert_true(s.n_execs <= 5);
+        /* Running entries of killed instances go once no instance can be that old. */
+        int64_t now = T(10, 0, 0) + 10000 * 7;
+        state_add_running(&s, 1, now - gates_trial_lease(&c) - 1, "disk-cleanup", "x");
+        state_add_running(&s, 2, now - gates_trial_lease(&c), "disk-cleanup", "x");
+        gates_prune(&c, &s, now);
+        assert_int_equal(s.n_running, 1);
+        assert_int_equal(s.running[0].pid, 2);
         state_free(&s);
 }
 
