@@ -169,9 +169,12 @@ static void serve_webhook(struct request *rq) {
 
         if (rq->rt.cfg_error)
                 return respond_error(rq, 500, NULL, "configuration is invalid; see the journal");
-        if ((status = check_auth(rq)))
+        if ((status = check_auth(rq))) {
+                log_msg(LOG_WARNING, "request refused: %d %s", status,
+                        status == 401 ? "missing or wrong bearer token" : "authentication unavailable");
                 return respond_error(rq, status, status == 401 ? "WWW-Authenticate: Bearer\r\n" : NULL,
                                      status == 401 ? "missing or wrong bearer token" : "authentication unavailable");
+        }
         status = payload_parse(rq->http.body, rq->http.body_len, &rq->payload, why, sizeof(why));
         if (status) {
                 log_msg(LOG_WARNING, "payload refused (%d): %s", status, why);
