@@ -157,7 +157,8 @@ static void respond_processed(struct request *rq) {
 
 /* ---- the webhook ---- */
 
-static void answer_at_deadline(void *data) {
+/* Called when every playbook has ended, or at the response deadline with some still running. */
+static void answer(void *data) {
         struct request *rq = data;
         respond_processed(rq);
         hang_up();
@@ -190,15 +191,14 @@ static void serve_webhook(struct request *rq) {
         if (rq->batch.n_executions == 0) {
                 /* Nothing runs: the decision is reserved and saved, so the client may have its
                  * answer before the decision log and the journal are written. */
-                respond_processed(rq);
-                hang_up();
+                answer(rq);
                 return rt_record_decisions(&rq->rt, &rq->batch);
         }
         rt_record_decisions(&rq->rt, &rq->batch);
         rt_execute(&rq->rt, &rq->batch,
                    rq->received_ms + (int64_t) rq->rt.cfg.response_deadline_seconds * 1000,
-                   answer_at_deadline, rq);
-        if (!rq->answered)
+                   answer, rq);
+        if (!rq->answered)      /* stopped by SIGTERM before anything ended */
                 respond_processed(rq);
 }
 

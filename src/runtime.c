@@ -300,8 +300,15 @@ static void start_jobs(struct runtime *rt, struct batch *b) {
         }
 }
 
+static bool any_running(const struct batch *b) {
+        for (size_t j = 0; j < b->n_jobs; j++)
+                if (b->jobs[j].result == EXEC_RUNNING)
+                        return true;
+        return false;
+}
+
 void rt_execute(struct runtime *rt, struct batch *b, int64_t deadline_ms,
-                void (*at_deadline)(void *data), void *data) {
+                void (*answer)(void *data), void *data) {
         /* From here a stop request must reach the playbooks, not kill us mid-record. */
         sigset_t mask;
         sigemptyset(&mask);
@@ -312,15 +319,20 @@ void rt_execute(struct runtime *rt, struct batch *b, int64_t deadline_ms,
                 rt->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 
         start_jobs(rt, b);
-        for (bool told = !at_deadline;;) {
-                int r = exec_wait(b->jobs, b->n_jobs, told ? -1 : deadline_ms, rt->sigfd);
+        for (bool answered = !answer;;) {
+                int r = exec_wait(b->jobs, b->n_jobs, answered ? -1 : deadline_ms, rt->sigfd);
+                /* Every playbook has ended: the answer goes first, the records after it. */
+                if ((r >= 0 || r == -ECHILD) && !answered && !any_running(b)) {
+                        answered = true;
+                        answer(data);
+                }
                 if (r >= 0) {
                         finish_job(rt, b, (size_t) r);
                         continue;
                 }
-                if (r == -ETIME && !told) {
-                        told = true;
-                        at_deadline(data);
+                if (r == -ETIME && !answered) {
+                        answered = true;
+                        answer(data);
                         continue;
                 }
                 if (r == -EINTR) {

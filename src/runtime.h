@@ -60,11 +60,12 @@ int rt_decide(struct runtime *rt, struct batch *b, int count_code);
 /* Records the decisions that execute nothing (executions are recorded when they end). */
 void rt_record_decisions(struct runtime *rt, const struct batch *b);
 
-/* Starts the executions and records each as it ends. at_deadline (if set) is called once when
- * deadline_ms (monotonic) passes with playbooks still running; they go on. SIGTERM on sigfd stops
- * them, recorded as aborted. Returns when every execution is recorded. */
+/* Starts the executions and records each as it ends. answer (if set) is called once: when every
+ * execution has ended (before the last outcomes are recorded), or when deadline_ms (monotonic)
+ * passes with playbooks still running — they go on. SIGTERM on sigfd stops them, recorded as
+ * aborted. Returns when every execution is recorded. */
 void rt_execute(struct runtime *rt, struct batch *b, int64_t deadline_ms,
-                void (*at_deadline)(void *data), void *data);
+                void (*answer)(void *data), void *data);
 
 /* "success", "failure", "timeout", "running", "aborted". */
 const char *job_result(const struct exec_job *job);

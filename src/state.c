@@ -307,7 +307,7 @@ char *state_format(const struct state *s) {
         arr = cJSON_AddObjectToObject(root, "counters");
         for (size_t i = 0; arr && i < s->n_counters; i++)
                 cJSON_AddNumberToObject(arr, s->counters[i].series, s->counters[i].value);
-        text = cJSON_Print(root);
+        text = cJSON_PrintUnformatted(root);   /* one line: jq shows it pretty */
         cJSON_Delete(root);
         return text;
 }

@@ -12,7 +12,8 @@ TOKEN=s3cr3t-t0ken
 FAKETIME_LIB=$(dpkg -L libfaketime 2>/dev/null | grep -m1 '/libfaketime\.so\.1$')
 # at TIME COMMAND...: runs the command with its clock starting at TIME ("2025-12-24 10:00:00").
 at() { local t=$1; shift; FAKETIME="@$t" LD_PRELOAD=$FAKETIME_LIB "$@"; }
-RW_TMP=$(mktemp -d /tmp/rw-test.XXXXXX)
+# On tmpfs, as the state directory is in production (/run): fsync there costs nothing.
+RW_TMP=$(mktemp -d /dev/shm/rw-test.XXXXXX)
 RW_PIDS=()
 _rw_failed=0
 
