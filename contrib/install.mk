@@ -49,6 +49,7 @@ install: all rw-generate
 	install -Dm644 contrib/remediation-webhook.catalog $(DESTDIR)$(rw_systemd)/catalog/remediation-webhook.catalog
 	install -Dm644 contrib/remediation-webhook.polkit.rules $(DESTDIR)$(rw_polkit)/50-remediation-webhook.rules
 	install -Dm644 contrib/man/remediation-webhook.8 $(DESTDIR)$(rw_man)/man8/remediation-webhook.8
+	install -Dm644 contrib/man/remediationctl.8 $(DESTDIR)$(rw_man)/man8/remediationctl.8
 	install -Dm644 contrib/man/remediation-webhook-routing.5 $(DESTDIR)$(rw_man)/man5/remediation-webhook-routing.5
 	install -d -m755 $(DESTDIR)$(rw_etc)
 	if [ -e $(DESTDIR)$(rw_etc)/webhook-routing.yml ]; then \
@@ -70,7 +71,8 @@ uninstall: rw-generate
 	rm -f $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/remediation-webhook.conf
 	rm -f $(DESTDIR)$(rw_systemd)/catalog/remediation-webhook.catalog
 	rm -f $(DESTDIR)$(rw_polkit)/50-remediation-webhook.rules
-	rm -f $(DESTDIR)$(rw_man)/man8/remediation-webhook.8 $(DESTDIR)$(rw_man)/man5/remediation-webhook-routing.5
+	rm -f $(DESTDIR)$(rw_man)/man8/remediation-webhook.8 $(DESTDIR)$(rw_man)/man8/remediationctl.8 \
+		$(DESTDIR)$(rw_man)/man5/remediation-webhook-routing.5
 	if cmp -s $(rw_gen)/webhook-routing.yml $(DESTDIR)$(rw_etc)/webhook-routing.yml; then \
 		rm -f $(DESTDIR)$(rw_etc)/webhook-routing.yml; \
 	elif [ -e $(DESTDIR)$(rw_etc)/webhook-routing.yml ]; then \
