@@ -46,8 +46,8 @@ int history_read(const char *path, int64_t since, size_t max_bytes,
                 start = from;
                 /* The first full line of this block tells whether we have gone back far enough. */
                 char *nl = from == 0 ? buf - 1 : memchr(buf, '\n', (size_t) n);
-                if (nl && line_timestamp(nl + 1, (size_t) (buf + n - nl - 1)) < (double) since &&
-                    line_timestamp(nl + 1, (size_t) (buf + n - nl - 1)) >= 0)
+                double first = nl ? line_timestamp(nl + 1, (size_t) (buf + n - nl - 1)) : -1;
+                if (first >= 0 && first < (double) since)
                         break;
         }
         size_t len = (size_t) (end - start);

@@ -36,7 +36,6 @@ struct request {
         bool answered;
 };
 
-#define log_msg rt_log
 
 /* ---- answering ---- */
 
@@ -49,7 +48,7 @@ static void respond_json(struct request *rq, int status, const char *extra, cJSO
         int r = http_respond(STDOUT_FILENO, status, "application/json", extra,
                              text ? text : oom, text ? strlen(text) : sizeof(oom) - 1);
         if (r < 0)
-                log_msg(LOG_WARNING, "answer %d not delivered: %s", status, strerror(-r));
+                rt_log(LOG_WARNING, "answer %d not delivered: %s", status, strerror(-r));
         free(text);
         cJSON_Delete(body);
         rq->answered = true;
@@ -114,7 +113,7 @@ static int check_auth(struct request *rq) {
                 return 0;
         int n = read_token(&rq->rt.cfg, token, sizeof(token));
         if (n < 0) {
-                log_msg(LOG_ERR, "auth token file '%s' unusable (%s): refusing every request",
+                rt_log(LOG_ERR, "auth token file '%s' unusable (%s): refusing every request",
                         rq->rt.cfg.auth_token_file, n == -EINVAL ? "empty, too long or the placeholder"
                                                                : strerror(-n));
                 return 500;
@@ -171,14 +170,14 @@ static void serve_webhook(struct request *rq) {
         if (rq->rt.cfg_error)
                 return respond_error(rq, 500, NULL, "configuration is invalid; see the journal");
         if ((status = check_auth(rq))) {
-                log_msg(LOG_WARNING, "request refused: %d %s", status,
+                rt_log(LOG_WARNING, "request refused: %d %s", status,
                         status == 401 ? "missing or wrong bearer token" : "authentication unavailable");
                 return respond_error(rq, status, status == 401 ? "WWW-Authenticate: Bearer\r\n" : NULL,
                                      status == 401 ? "missing or wrong bearer token" : "authentication unavailable");
         }
         status = payload_parse(rq->http.body, rq->http.body_len, &rq->payload, why, sizeof(why));
         if (status) {
-                log_msg(LOG_WARNING, "payload refused (%d): %s", status, why);
+                rt_log(LOG_WARNING, "payload refused (%d): %s", status, why);
                 return respond_error(rq, status, NULL, why);
         }
         if (batch_init(&rq->batch, rq->payload.alerts, rq->payload.n_alerts) < 0)
@@ -240,7 +239,7 @@ static void serve_metrics(struct request *rq) {
                 return respond_error(rq, 503, NULL, "out of memory");
         if (http_respond(STDOUT_FILENO, 200, "text/plain; version=0.0.4; charset=utf-8", NULL,
                          text, strlen(text)) < 0)
-                log_msg(LOG_WARNING, "metrics answer not delivered");
+                rt_log(LOG_WARNING, "metrics answer not delivered");
         rq->answered = true;
 }
 
@@ -345,7 +344,7 @@ int main(int argc, char **argv) {
                                    cfg ? cfg->max_body_bytes : HTTP_DEFAULT_MAX_BODY,
                                    (cfg ? cfg->read_timeout_seconds : HTTP_DEFAULT_READ_TIMEOUT_SEC) * 1000);
         if (status) {
-                log_msg(LOG_WARNING, "request refused: %d %s", status, http_reason(status));
+                rt_log(LOG_WARNING, "request refused: %d %s", status, http_reason(status));
                 respond_error(&rq, status, NULL, http_reason(status));
         } else
                 route_request(&rq);
