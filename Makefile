@@ -4,7 +4,7 @@ DESTDIR   ?=
 BUILD     ?= build
 CC        ?= cc
 CFLAGS    ?= -O2 -g
-PKGS      := libsystemd libcjson yaml-0.1
+PKGS      := libcjson yaml-0.1
 WARN      := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
              -Wpointer-arith -Wvla -Wimplicit-fallthrough -Wundef -Wcast-align -Werror
 HARDEN    := -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
@@ -14,7 +14,7 @@ LDLIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 override LDFLAGS  += -pie -Wl,-z,relro,-z,now
 
 LIB_SRC   := src/http.c src/payload.c src/config.c src/params.c src/gates.c src/state.c src/store.c \
-             src/exec.c src/audit.c src/metrics.c src/history.c src/runtime.c src/util.c src/report.c
+             src/exec.c src/audit.c src/journal.c src/metrics.c src/history.c src/runtime.c src/util.c src/report.c
 LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
 CTL_OBJ   := $(patsubst src/%.c,$(BUILD)/%.o,src/remediationctl.c src/ctl.c src/ctl-status.c src/ctl-explain.c)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)

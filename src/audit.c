@@ -6,9 +6,9 @@
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
-#include <systemd/sd-journal.h>
 #include "audit.h"
 #include "bounds.h"
+#include "journal.h"
 #include "util.h"
 
 #define MID_EXECUTED        "67bb621b40a04061b7ef2c036a170b11"
@@ -130,19 +130,14 @@ int audit_append(int fd, const char *line) {
         return (size_t) n == len ? 0 : -EIO;
 }
 
-static bool journal_present(void) {
-        return access("/run/systemd/journal/socket", W_OK) == 0;
-}
-
 int audit_journal(const struct audit_record *r) {
         struct text alertname, fingerprint, instance, reason;
         const char *action = rec_action(r), *gate = rec_gate(r), *playbook = rec_playbook(r);
         const char *mid, *detail = clean_str(&reason, rec_reason(r));
         int priority;
         char msg[4 * sizeof(struct text)];      /* room for every part: never truncated */
+        struct journal_entry e;
 
-        if (!journal_present())
-                return -ENOTCONN;       /* sd_journal_send() would drop it silently */
         clean(&alertname, "", 0, 0);
         clean_str(&alertname, rec_alertname(r));
         clean(&fingerprint, r->alert ? r->alert->fingerprint : "", r->alert ? strlen(r->alert->fingerprint) : 0, 64);
@@ -168,32 +163,36 @@ int audit_journal(const struct audit_record *r) {
                          *instance.s ? instance.s : "-", action, gate ? " by gate " : "",
                          gate ? gate : "", detail ? detail : "");
         }
-        return sd_journal_send("MESSAGE=%s", msg,
-                               "MESSAGE_ID=%s", mid,
-                               "PRIORITY=%d", priority,
-                               "SYSLOG_IDENTIFIER=remediation-webhook",
-                               "REMEDIATION_ALERTNAME=%s", alertname.s,
-                               "REMEDIATION_PLAYBOOK=%s", playbook ? playbook : "",
-                               "REMEDIATION_ACTION=%s", action,
-                               "REMEDIATION_GATE=%s", gate ? gate : "",
-                               "REMEDIATION_RESULT=%s", r->result ? r->result : "",
-                               "REMEDIATION_FINGERPRINT=%s", fingerprint.s,
-                               "REMEDIATION_INSTANCE=%s", instance.s,
-                               "REMEDIATION_SOURCE=%s", r->source,
-                               "REMEDIATION_REASON=%s", detail ? detail : "",
-                               NULL);
+        journal_begin(&e);
+        journal_add(&e, "MESSAGE", msg);
+        journal_add(&e, "MESSAGE_ID", mid);
+        journal_add_int(&e, "PRIORITY", priority);
+        journal_add(&e, "SYSLOG_IDENTIFIER", "remediation-webhook");
+        journal_add(&e, "REMEDIATION_ALERTNAME", alertname.s);
+        journal_add(&e, "REMEDIATION_PLAYBOOK", playbook ? playbook : "");
+        journal_add(&e, "REMEDIATION_ACTION", action);
+        journal_add(&e, "REMEDIATION_GATE", gate ? gate : "");
+        journal_add(&e, "REMEDIATION_RESULT", r->result ? r->result : "");
+        journal_add(&e, "REMEDIATION_FINGERPRINT", fingerprint.s);
+        journal_add(&e, "REMEDIATION_INSTANCE", instance.s);
+        journal_add(&e, "REMEDIATION_SOURCE", r->source);
+        journal_add(&e, "REMEDIATION_REASON", detail ? detail : "");
+        return journal_send(&e);
 }
 
 int audit_journal_circuit_opened(const char *playbook, int failures, int reset_minutes) {
-        if (!journal_present())
-                return -ENOTCONN;
-        return sd_journal_send("MESSAGE=Circuit breaker opened for playbook %s after %d consecutive "
-                               "failures; blocked for %d min", playbook, failures, reset_minutes,
-                               "MESSAGE_ID=" MID_CIRCUIT_OPENED,
-                               "PRIORITY=%d", LOG_ERR,
-                               "SYSLOG_IDENTIFIER=remediation-webhook",
-                               "REMEDIATION_PLAYBOOK=%s", playbook,
-                               "REMEDIATION_ACTION=circuit_opened",
-                               "REMEDIATION_GATE=circuit_open",
-                               NULL);
+        struct journal_entry e;
+        char msg[AUDIT_TEXT_CHARS * 4 + 128];
+
+        snprintf(msg, sizeof(msg), "Circuit breaker opened for playbook %s after %d consecutive "
+                 "failures; blocked for %d min", playbook, failures, reset_minutes);
+        journal_begin(&e);
+        journal_add(&e, "MESSAGE", msg);
+        journal_add(&e, "MESSAGE_ID", MID_CIRCUIT_OPENED);
+        journal_add_int(&e, "PRIORITY", LOG_ERR);
+        journal_add(&e, "SYSLOG_IDENTIFIER", "remediation-webhook");
+        journal_add(&e, "REMEDIATION_PLAYBOOK", playbook);
+        journal_add(&e, "REMEDIATION_ACTION", "circuit_opened");
+        journal_add(&e, "REMEDIATION_GATE", "circuit_open");
+        return journal_send(&e);
 }

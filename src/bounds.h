@@ -41,3 +41,4 @@
 #define AUDIT_OUTPUT_CHARS      500             /* stdout/stderr in the decision log (seed) */
 #define AUDIT_LINE_MAX          16384           /* one decision-log line, bytes */
 #define AUDIT_TEXT_CHARS        256             /* any other untrusted string in the log */
+#define JOURNAL_ENTRY_MAX       32768           /* one journal entry (a datagram); ours stay under 16 KiB */

@@ -60,8 +60,8 @@ static int above_stdio(int fd) {
         return fd > STDERR_FILENO ? fd : fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
 }
 
-/* In the child, between fork() and execve(): async-signal-safe calls only. Returns only on
- * failure, with -errno. */
+/* In the vfork() child, before execve(): system calls only, nothing that touches libc's state
+ * (malloc, stdio, locks) — it is the parent's. Returns only on failure, with -errno. */
 static int child_exec(const struct exec_job *job, char *const envp[], int nul, int out, int err) {
         struct sigaction dfl = { .sa_handler = SIG_DFL };
         sigset_t none;
@@ -93,24 +93,23 @@ static int child_exec(const struct exec_job *job, char *const envp[], int nul, i
         if (dup2(nul, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 || dup2(err, STDERR_FILENO) < 0)
                 return -errno;
 
-        /* Everything of ours is O_CLOEXEC already; this catches fds a library opened without it.
-         * CLOEXEC rather than close: the error pipe must stay open until execve() succeeds. */
+        /* Everything of ours is O_CLOEXEC already; this catches fds a library opened without it. */
         (void) close_range(STDERR_FILENO + 1, ~0U, CLOSE_RANGE_CLOEXEC);
 
         execve(job->argv[0], (char *const *) job->argv, envp);
         return -errno;
 }
 
-static _Noreturn void child(const struct exec_job *job, char *const envp[], int nul, int out, int err,
-                            int report) {
-        int r;
+/* The child's pid or -errno; *child_errno is set when its execve() failed. */
+static pid_t spawn(const struct exec_job *job, char *const envp[], int nul, int out, int err,
+                   volatile int *child_errno) {
+        pid_t pid = vfork();
 
-        report = above_stdio(report);
-        if (report < 0)
+        if (pid == 0) {
+                *child_errno = -child_exec(job, envp, nul, out, err);
                 _exit(127);
-        r = -child_exec(job, envp, nul, out, err);
-        (void) !write(report, &r, sizeof r);
-        _exit(127);
+        }
+        return pid < 0 ? -errno : pid;
 }
 
 static bool argv_terminated(const struct exec_job *job) {
@@ -128,11 +127,11 @@ static void spawn_failed(struct exec_job *job, int r) {
 }
 
 int exec_start(struct exec_job *job, char *const envp[], int timeout_seconds) {
-        int out[2] = { -1, -1 }, err[2] = { -1, -1 }, report[2] = { -1, -1 }, nul = -1;
+        int out[2] = { -1, -1 }, err[2] = { -1, -1 }, nul = -1;
+        volatile int child_errno = 0;   /* written by the vfork() child, in our memory */
         sigset_t all, saved;
         pid_t pid;
-        ssize_t k;
-        int r, child_errno;
+        int r;
 
         job->pid = -1;
         job->pidfd = job->out_fd = job->err_fd = -1;
@@ -156,8 +155,7 @@ int exec_start(struct exec_job *job, char *const envp[], int timeout_seconds) {
         }
 
         nul = open("/dev/null", O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (nul < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
-            pipe2(report, O_CLOEXEC) < 0) {
+        if (nul < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0) {
                 r = -errno;
                 goto fail;
         }
@@ -167,35 +165,25 @@ int exec_start(struct exec_job *job, char *const envp[], int timeout_seconds) {
                 goto fail;
         }
 
-        /* No handler of ours may run in the child before it resets them. */
+        /* vfork(): the child borrows our memory until execve(), so no page is copied or
+         * write-faulted — on a virtual machine that is most of what fork() costs. We stay stopped
+         * until then, and no handler of ours may run in the child before it resets them. */
         sigfillset(&all);
         if (sigprocmask(SIG_SETMASK, &all, &saved) < 0) {
                 r = -errno;
                 goto fail;
         }
-        pid = fork();
-        if (pid == 0)
-                child(job, envp, nul, out[1], err[1], report[1]);
-        r = -errno;
+        pid = spawn(job, envp, nul, out[1], err[1], &child_errno);
         (void) sigprocmask(SIG_SETMASK, &saved, NULL);
-        if (pid < 0)
+        if (pid < 0) {
+                r = pid;
                 goto fail;
-
-        (void) setpgid(pid, pid);       /* either side may win the race; EACCES after execve */
+        }
         close_fd(&nul);
         close_fd(&out[1]);
         close_fd(&err[1]);
-        close_fd(&report[1]);
-
-        /* EOF means execve() succeeded and closed the pipe; an int is the child's errno. */
-        do
-                k = read(report[0], &child_errno, sizeof child_errno);
-        while (k < 0 && errno == EINTR);
-        close_fd(&report[0]);
-        if (k != 0) {
-                r = k == (ssize_t) sizeof child_errno && child_errno > 0 ? -child_errno : -EIO;
-                if (k < 0)
-                        (void) kill(pid, SIGKILL);
+        if (child_errno != 0) {         /* execve() failed: the child has exited */
+                r = child_errno > 0 ? -child_errno : -EIO;
                 while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
                         ;
                 goto fail;
@@ -216,8 +204,6 @@ fail:
         close_fd(&out[1]);
         close_fd(&err[0]);
         close_fd(&err[1]);
-        close_fd(&report[0]);
-        close_fd(&report[1]);
         spawn_failed(job, r);
         return r;
 }
