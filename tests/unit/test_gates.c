@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 #include <cmocka.h>
+#include <cjson/cJSON.h>
 #include "gates.h"
 
 #define T(h, m, s) ((int64_t) 1766570400 + ((h) - 10) * 3600 + (m) * 60 + (s))   /* 2025-12-24 10:00 UTC */
@@ -335,6 +336,53 @@ static void state_round_trips(void **unused) {
         state_free(&s);
 }
 
+/* state_format() writes JSON by hand: it must be exactly what cJSON prints for the same values
+ * (cJSON re-printing it changes nothing), escapes included, and read back to the same state —
+ * fractions exactly, where cJSON would print 0.30000000000000004 as 0.3. */
+static void state_format_is_what_cjson_prints(void **unused) {
+        (void) unused;
+        struct state s = {}, back;
+        const char *odd = "q\"b\\s\n\t\x01\x1f\xc3\xa9/end";
+
+        assert_int_equal(state_add_exec(&s, 1795844694, odd, "disk-cleanup"), 0);
+        assert_int_equal(state_add_exec(&s, 0, "", "x"), 0);
+        struct breaker *b = state_breaker(&s, odd, 1);
+        b->failures = 3, b->opened_at = 1795844000, b->trial_until = -5;
+        assert_int_equal(state_put_key(&s, "[\"a\",\"\\u0000\"]", 1795844694, SIZE_MAX), 0);
+        assert_int_equal(state_add_running(&s, 4194304, 1795844694123, "p", odd), 0);
+        state_counter_add(&s, "x_total{a=\"b\"}", 7);
+        state_counter_add(&s, "d_seconds_sum", 1.5);
+
+        char *text = state_format(&s);
+        assert_non_null(text);
+        cJSON *tree = cJSON_Parse(text);
+        assert_non_null(tree);
+        char *again = cJSON_PrintUnformatted(tree);
+        assert_string_equal(text, again);
+        free(text);
+        state_counter_add(&s, "d_seconds_sum", 0.1 + 0.2 - 1.5);  /* 0.30000000000000004 */
+        state_counter_add(&s, "big", 4e15 + 0.5);
+        text = state_format(&s);
+        assert_non_null(text);
+        assert_int_equal(state_parse(text, strlen(text), &back), 0);
+        assert_int_equal(back.n_execs, 2);
+        assert_string_equal(back.execs[0].alert, odd);
+        assert_string_equal(back.running[0].alert, odd);
+        assert_int_equal(back.running[0].pid, 4194304);
+        assert_int_equal(back.running[0].started, 1795844694123);
+        assert_int_equal(state_breaker(&back, odd, 0)->trial_until, -5);
+        assert_true(state_counter_get(&back, "d_seconds_sum") == 0.1 + 0.2);
+        assert_true(state_counter_get(&back, "big") == 4e15 + 0.5);
+        char *third = state_format(&back);
+        assert_string_equal(text, third);
+        free(third);
+        free(again);
+        cJSON_Delete(tree);
+        free(text);
+        state_free(&back);
+        state_free(&s);
+}
+
 static void explain_reports_every_gate_and_changes_nothing(void **unused) {
         (void) unused;
         struct config c = seed_config();
@@ -405,6 +453,7 @@ int main(void) {
                 cmocka_unit_test(state_stays_bounded),
                 cmocka_unit_test(parameters_expand_per_element),
                 cmocka_unit_test(state_round_trips),
+                cmocka_unit_test(state_format_is_what_cjson_prints),
                 cmocka_unit_test(explain_reports_every_gate_and_changes_nothing),
                 cmocka_unit_test(clock_stepping_back),
         };
