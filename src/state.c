@@ -30,6 +30,7 @@ void state_free(struct state *s) {
         for (size_t i = 0; i < s->n_running; i++)
                 free(s->running[i].playbook), free(s->running[i].alert);
         free(s->execs), free(s->breakers), free(s->keys), free(s->counters), free(s->running);
+        free(s->key_slots);
         *s = (struct state) {};
 }
 
@@ -78,19 +79,90 @@ struct breaker *state_breaker(struct state *s, const char *playbook, int create)
         return b;
 }
 
-struct idem_key *state_key(struct state *s, const char *key) {
+/* ---- idempotency keys ----
+ * Every alert looks its key up and every load inserts every key, so with thousands of live keys a
+ * linear search made loading quadratic. key_slots is an open-addressing index (linear probing;
+ * a slot holds position + 1, 0 is empty) kept at most half full. It is built on first use, kept
+ * up to date by insertions and removals, and dropped by state_prune()'s compaction. */
+
+static uint64_t key_hash(const char *k) {
+        uint64_t h = 0xcbf29ce484222325u;              /* FNV-1a */
+        for (; *k; k++)
+                h = (h ^ (unsigned char) *k) * 0x100000001b3u;
+        return h;
+}
+
+/* The slot that holds `key`, or the empty slot where it would go. */
+static size_t slot_of(const struct state *s, const char *key) {
+        size_t mask = s->n_key_slots - 1, i = key_hash(key) & mask;
+        while (s->key_slots[i] && strcmp(s->keys[s->key_slots[i] - 1].key, key) != 0)
+                i = (i + 1) & mask;
+        return i;
+}
+
+static int index_build(struct state *s, size_t for_keys) {
+        size_t n = 16;
+        while (n < 2 * for_keys)
+                n *= 2;
+        free(s->key_slots);
+        s->key_slots = calloc(n, sizeof(*s->key_slots));
+        s->n_key_slots = s->key_slots ? n : 0;
+        if (!s->key_slots)
+                return -ENOMEM;
         for (size_t i = 0; i < s->n_keys; i++)
-                if (strcmp(s->keys[i].key, key) == 0)
-                        return &s->keys[i];
-        return NULL;
+                s->key_slots[slot_of(s, s->keys[i].key)] = (uint32_t) i + 1;
+        return 0;
+}
+
+/* Empties the slot of keys[pos], moving later entries of its probe run back (no tombstones). */
+static void index_remove(struct state *s, size_t pos) {
+        size_t mask = s->n_key_slots - 1, i = slot_of(s, s->keys[pos].key), j = i;
+        for (;;) {
+                s->key_slots[i] = 0;
+                for (;;) {
+                        j = (j + 1) & mask;
+                        if (!s->key_slots[j])
+                                return;
+                        size_t home = key_hash(s->keys[s->key_slots[j] - 1].key) & mask;
+                        /* Stays unless its home lies cyclically outside (i, j]. */
+                        if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+                                continue;
+                        break;
+                }
+                s->key_slots[i] = s->key_slots[j];
+                i = j;
+        }
+}
+
+/* keys[pos] goes; the last key takes its place. */
+static void key_remove(struct state *s, size_t pos) {
+        size_t last = s->n_keys - 1;
+        if (s->key_slots) {
+                index_remove(s, pos);
+                if (pos != last)
+                        s->key_slots[slot_of(s, s->keys[last].key)] = (uint32_t) pos + 1;
+        }
+        free(s->keys[pos].key);
+        s->keys[pos] = s->keys[last];
+        s->n_keys--;
+}
+
+struct idem_key *state_key(struct state *s, const char *key) {
+        if (!s->key_slots && index_build(s, s->n_keys) < 0) {
+                for (size_t i = 0; i < s->n_keys; i++)          /* no memory for the index */
+                        if (strcmp(s->keys[i].key, key) == 0)
+                                return &s->keys[i];
+                return NULL;
+        }
+        uint32_t v = s->key_slots[slot_of(s, key)];
+        return v ? &s->keys[v - 1] : NULL;
 }
 
 int state_forget_key(struct state *s, const char *key) {
         struct idem_key *k = state_key(s, key);
         if (!k)
                 return -ENOENT;
-        free(k->key);
-        *k = s->keys[--s->n_keys];
+        key_remove(s, (size_t) (k - s->keys));
         return 0;
 }
 
@@ -106,15 +178,20 @@ int state_put_key(struct state *s, const char *key, int64_t t, size_t max_keys) 
                 for (size_t i = 1; i < s->n_keys; i++)
                         if (s->keys[i].t < s->keys[oldest].t)
                                 oldest = i;
-                free(s->keys[oldest].key);
-                s->keys[oldest] = s->keys[--s->n_keys];
+                key_remove(s, oldest);
         }
-        if (!GROW(s->keys, s->n_keys))
+        if (s->n_keys >= UINT32_MAX - 1 || !GROW(s->keys, s->n_keys))
                 return -ENOMEM;
         char *copy = strdup(key);
         if (!copy)
                 return -ENOMEM;
         s->keys[s->n_keys++] = (struct idem_key) { copy, t };
+        if (s->key_slots) {
+                if (2 * s->n_keys > s->n_key_slots)
+                        (void) index_build(s, s->n_keys);       /* on failure: built on next use */
+                else
+                        s->key_slots[slot_of(s, copy)] = (uint32_t) s->n_keys;
+        }
         return 0;
 }
 
@@ -135,6 +212,10 @@ void state_prune(struct state *s, int64_t now, int64_t exec_horizon, int64_t key
                         continue;
                 }
                 s->keys[j++] = s->keys[i];
+        }
+        if (j != s->n_keys) {           /* positions moved: rebuilt on next use */
+                free(s->key_slots);
+                s->key_slots = NULL, s->n_key_slots = 0;
         }
         s->n_keys = j;
 }

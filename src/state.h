@@ -38,6 +38,7 @@ struct state {
         struct execution *execs;   size_t n_execs;
         struct breaker *breakers;  size_t n_breakers;
         struct idem_key *keys;     size_t n_keys;
+        uint32_t *key_slots;       size_t n_key_slots;  /* index of keys[] by hash; NULL: not built */
         struct counter *counters;  size_t n_counters;
         struct running *running;   size_t n_running;
 };

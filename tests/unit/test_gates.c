@@ -383,6 +383,47 @@ static void state_format_is_what_cjson_prints(void **unused) {
         state_free(&s);
 }
 
+/* The hash index of the idempotency keys, under insertions, updates, evictions at the cap,
+ * forgetting and pruning, against the array it indexes: every key held is found where it is,
+ * and no other key is. */
+static void idempotency_index_agrees_with_the_keys(void **unused) {
+        (void) unused;
+        struct state s = {};
+        uint64_t x = 88172645463325252u;        /* xorshift: the same sequence every run */
+        char key[32];
+
+        for (int step = 0; step < 20000; step++) {
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                snprintf(key, sizeof(key), "[\"k%u\"]", (unsigned) (x % 3000));
+                switch (x >> 60) {
+                case 0: case 1:
+                        (void) state_forget_key(&s, key);
+                        break;
+                case 2:
+                        if (step % 97 == 0)
+                                state_prune(&s, step, 1000000, 2000);
+                        break;
+                default:
+                        assert_int_equal(state_put_key(&s, key, step, 1024), 0);
+                }
+                assert_true(s.n_keys <= 1024);
+                if (step % 1000 == 999 || step == 19999) {
+                        for (size_t i = 0; i < s.n_keys; i++)
+                                assert_ptr_equal(state_key(&s, s.keys[i].key), &s.keys[i]);
+                        for (unsigned k = 0; k < 3000; k++) {
+                                snprintf(key, sizeof(key), "[\"k%u\"]", k);
+                                struct idem_key *found = state_key(&s, key);
+                                size_t held = 0;
+                                for (size_t i = 0; i < s.n_keys; i++)
+                                        held += strcmp(s.keys[i].key, key) == 0;
+                                assert_int_equal(held, found != NULL);
+                        }
+                }
+        }
+        assert_true(s.n_keys > 100);
+        state_free(&s);
+}
+
 static void explain_reports_every_gate_and_changes_nothing(void **unused) {
         (void) unused;
         struct config c = seed_config();
@@ -454,6 +495,7 @@ int main(void) {
                 cmocka_unit_test(parameters_expand_per_element),
                 cmocka_unit_test(state_round_trips),
                 cmocka_unit_test(state_format_is_what_cjson_prints),
+                cmocka_unit_test(idempotency_index_agrees_with_the_keys),
                 cmocka_unit_test(explain_reports_every_gate_and_changes_nothing),
                 cmocka_unit_test(clock_stepping_back),
         };
