@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STATE_VERSION 1
+#define STATE_VERSION 2                /* 1: executions as an array of objects; still read */
 
 struct execution {                      /* one reserved execution: counts for limits and cooldown */
         int64_t t;

@@ -330,8 +330,45 @@ static void state_round_trips(void **unused) {
         assert_true(state_counter_get(&back, "x_total{a=\"b\"}") == 2);
         state_free(&back);
         free(text);
-        assert_int_equal(state_parse("{\"version\":2}", 13, &back), -EPROTONOSUPPORT);
+        assert_int_equal(state_parse("{\"version\":3}", 13, &back), -EPROTONOSUPPORT);
         assert_int_equal(state_parse("{\"version\":1,\"executions\":[{\"t\":\"x\"}]}", 38, &back), -EBADMSG);
+        /* Version 1 (an object per execution) is still read. */
+        const char *v1 = "{\"version\":1,\"executions\":[{\"t\":5,\"alert\":\"A\",\"playbook\":\"p\"},"
+                         "{\"t\":7,\"alert\":\"B\",\"playbook\":\"p\"}],\"idempotency\":{\"k\":5}}";
+        assert_int_equal(state_parse(v1, strlen(v1), &back), 0);
+        assert_int_equal(back.n_execs, 2);
+        assert_int_equal(state_count_execs(&back, "B", 6), 1);
+        assert_int_equal(state_last_exec(&back, "p"), 7);
+        text = state_format(&back);
+        assert_string_equal(text, "{\"version\":2,\"executions\":{\"p\":{\"A\":[5],\"B\":[7]}},\"breakers\":{},"
+                                  "\"idempotency\":{\"k\":5},\"running\":[],\"counters\":{}}");
+        free(text);
+        state_free(&back);
+        /* Version 2: executions grouped by playbook and alert, a number each, in order. */
+        struct state g = {};
+        state_add_exec(&g, 3, "A", "p2");
+        state_add_exec(&g, 1, "B", "p1");
+        state_add_exec(&g, 2, "A", "p1");
+        state_add_exec(&g, 1, "A", "p2");
+        state_add_exec(&g, 1, "A", "p1");
+        text = state_format(&g);
+        assert_string_equal(text, "{\"version\":2,\"executions\":{\"p1\":{\"A\":[1,2],\"B\":[1]},\"p2\":{\"A\":[1,3]}},"
+                                  "\"breakers\":{},\"idempotency\":{},\"running\":[],\"counters\":{}}");
+        assert_int_equal(state_parse(text, strlen(text), &back), 0);
+        assert_int_equal(back.n_execs, 5);
+        assert_int_equal(state_count_execs(&back, "A", 2), 2);
+        free(text);
+        state_free(&back);
+        state_free(&g);
+        static const char *const bad[] = {
+                "{\"version\":2,\"executions\":[]}",
+                "{\"version\":2,\"executions\":{\"p\":[1]}}",
+                "{\"version\":2,\"executions\":{\"p\":{\"a\":1}}}",
+                "{\"version\":2,\"executions\":{\"p\":{\"a\":[\"1\"]}}}",
+                "{\"version\":2,\"executions\":{\"p\":{\"a\":[1e300]}}}",
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+                assert_int_equal(state_parse(bad[i], strlen(bad[i]), &back), -EBADMSG);
         assert_int_equal(state_parse("[1", 2, &back), -EBADMSG);
         state_free(&s);
 }
