@@ -100,7 +100,8 @@ static int child_exec(const struct exec_job *job, char *const envp[], int nul, i
         return -errno;
 }
 
-/* The child's pid or -errno; *child_errno is set when its execve() failed. */
+/* The child's pid or -errno; *child_errno is set when its execve() failed. (valgrind runs
+ * vfork() as fork(): there a failed execve() shows as the child's exit status 127 instead.) */
 static pid_t spawn(const struct exec_job *job, char *const envp[], int nul, int out, int err,
                    volatile int *child_errno) {
         pid_t pid = vfork();

@@ -499,6 +499,13 @@ static void out_key(struct out *o, bool first, const char *name) {
         out_raw(o, ":", 1);
 }
 
+/* PREFIX"name":V */
+static void out_int_member(struct out *o, const char *prefix, const char *name, int64_t v) {
+        out_lit(o, prefix);
+        out_key(o, true, name);
+        out_int(o, v);
+}
+
 static int exec_order(const void *a, const void *b) {
         const struct execution *x = *(const struct execution *const *) a;
         const struct execution *y = *(const struct execution *const *) b;
@@ -556,12 +563,9 @@ char *state_format(const struct state *s) {
         out_lit(&o, "},\"breakers\":{");
         for (size_t i = 0; i < s->n_breakers; i++) {
                 out_key(&o, i == 0, s->breakers[i].playbook);
-                out_lit(&o, "{\"failures\":");
-                out_int(&o, s->breakers[i].failures);
-                out_lit(&o, ",\"opened_at\":");
-                out_int(&o, s->breakers[i].opened_at);
-                out_lit(&o, ",\"trial_until\":");
-                out_int(&o, s->breakers[i].trial_until);
+                out_int_member(&o, "{", "failures", s->breakers[i].failures);
+                out_int_member(&o, ",", "opened_at", s->breakers[i].opened_at);
+                out_int_member(&o, ",", "trial_until", s->breakers[i].trial_until);
                 out_lit(&o, "}");
         }
         out_lit(&o, "},\"idempotency\":{");
@@ -571,10 +575,8 @@ char *state_format(const struct state *s) {
         }
         out_lit(&o, "},\"running\":[");
         for (size_t i = 0; i < s->n_running; i++) {
-                out_lit(&o, i ? ",{\"pid\":" : "{\"pid\":");
-                out_int(&o, s->running[i].pid);
-                out_lit(&o, ",\"started\":");
-                out_int(&o, s->running[i].started);
+                out_int_member(&o, i ? ",{" : "{", "pid", s->running[i].pid);
+                out_int_member(&o, ",", "started", s->running[i].started);
                 out_key(&o, false, "playbook");
                 out_str(&o, s->running[i].playbook);
                 out_key(&o, false, "alert");
