@@ -1,6 +1,7 @@
 /* The state file is JSON so an operator can read it with jq; "version" guards the format. */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -281,12 +282,17 @@ void state_prune_running(struct state *s, int64_t started_before) {
 
 /* ---- JSON ---- */
 
-static int get_int(const cJSON *o, const char *name, int64_t *ret) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-        if (!cJSON_IsNumber(v) || v->valuedouble < -9e15 || v->valuedouble > 9e15)
+/* An integer within what a double holds exactly (times, pids, counts); a damaged file may hold
+ * anything, and casting an out-of-range double is undefined. */
+static int int_value(const cJSON *v, int64_t *ret) {
+        if (!cJSON_IsNumber(v) || !(v->valuedouble >= -9e15 && v->valuedouble <= 9e15))
                 return -EBADMSG;
         *ret = (int64_t) v->valuedouble;
         return 0;
+}
+
+static int get_int(const cJSON *o, const char *name, int64_t *ret) {
+        return int_value(cJSON_GetObjectItemCaseSensitive(o, name), ret);
 }
 
 static const char *get_str(const cJSON *o, const char *name) {
@@ -314,8 +320,6 @@ static int parse_execs_v1(const cJSON *execs, struct state *s) {
 static int parse_execs(const cJSON *execs, struct state *s) {
         const cJSON *pb, *al, *t;
 
-        if (execs && !cJSON_IsObject(execs))
-                return -EBADMSG;
         cJSON_ArrayForEach(pb, execs) {
                 if (!cJSON_IsObject(pb))
                         return -EBADMSG;
@@ -323,9 +327,10 @@ static int parse_execs(const cJSON *execs, struct state *s) {
                         if (!cJSON_IsArray(al))
                                 return -EBADMSG;
                         cJSON_ArrayForEach(t, al) {
-                                if (!cJSON_IsNumber(t) || t->valuedouble < -9e15 || t->valuedouble > 9e15)
+                                int64_t at;
+                                if (int_value(t, &at) < 0)
                                         return -EBADMSG;
-                                if (state_add_exec(s, (int64_t) t->valuedouble, al->string, pb->string) < 0)
+                                if (state_add_exec(s, at, al->string, pb->string) < 0)
                                         return -ENOMEM;
                         }
                 }
@@ -333,15 +338,31 @@ static int parse_execs(const cJSON *execs, struct state *s) {
         return 0;
 }
 
+/* A top-level member: an object, or an array with `array`; absent is empty. Anything else is
+ * damage (an array's items have no names to read). */
+static int section(const cJSON *root, const char *name, bool array, const cJSON **ret) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, name);
+
+        if (v && !(array ? cJSON_IsArray(v) : cJSON_IsObject(v)))
+                return -EBADMSG;
+        *ret = v;
+        return 0;
+}
+
 static int parse_into(const cJSON *root, int version, struct state *s) {
-        const cJSON *it, *execs = cJSON_GetObjectItemCaseSensitive(root, "executions");
+        const cJSON *it, *execs, *breakers, *keys, *counters, *running;
         int64_t a, b, c;
         const char *x, *y;
-        int r = version == 1 ? parse_execs_v1(execs, s) : parse_execs(execs, s);
+        int r;
 
+        if (section(root, "executions", version == 1, &execs) < 0 ||
+            section(root, "breakers", false, &breakers) < 0 || section(root, "idempotency", false, &keys) < 0 ||
+            section(root, "counters", false, &counters) < 0 || section(root, "running", true, &running) < 0)
+                return -EBADMSG;
+        r = version == 1 ? parse_execs_v1(execs, s) : parse_execs(execs, s);
         if (r < 0)
                 return r;
-        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(root, "breakers")) {
+        cJSON_ArrayForEach(it, breakers) {
                 if (get_int(it, "failures", &a) < 0 || get_int(it, "opened_at", &b) < 0 ||
                     get_int(it, "trial_until", &c) < 0 || a < 0 || a > 1000000)
                         return -EBADMSG;
@@ -350,19 +371,19 @@ static int parse_into(const cJSON *root, int version, struct state *s) {
                         return -ENOMEM;
                 br->failures = (int) a, br->opened_at = b, br->trial_until = c;
         }
-        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(root, "idempotency")) {
-                if (!cJSON_IsNumber(it))
+        cJSON_ArrayForEach(it, keys) {
+                if (int_value(it, &a) < 0)
                         return -EBADMSG;
-                if (state_put_key(s, it->string, (int64_t) it->valuedouble, SIZE_MAX) < 0)
+                if (state_put_key(s, it->string, a, SIZE_MAX) < 0)
                         return -ENOMEM;
         }
-        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(root, "counters")) {
-                if (!cJSON_IsNumber(it))
+        cJSON_ArrayForEach(it, counters) {
+                if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble))
                         return -EBADMSG;
                 if (state_counter_add(s, it->string, it->valuedouble) < 0)
                         return -ENOMEM;
         }
-        cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(root, "running")) {
+        cJSON_ArrayForEach(it, running) {
                 if (get_int(it, "pid", &a) < 0 || get_int(it, "started", &b) < 0 ||
                     !(x = get_str(it, "playbook")) || !(y = get_str(it, "alert")))
                         return -EBADMSG;
@@ -479,11 +500,11 @@ static void out_int(struct out *o, int64_t v) {
 static void out_double(struct out *o, double v) {
         char d[32];
 
-        if (v == (double) (int64_t) v && v > -9e15 && v < 9e15)
+        if (v > -9e15 && v < 9e15 && v == (double) (int64_t) v)
                 return out_int(o, (int64_t) v);
-        /* The shortest of cJSON's two forms that reads back exactly. JSON has no NaN or
-         * infinity; counters are sums of finite durations, so 0 only stands in for the impossible. */
-        if (v != v || v - v != 0)
+        /* The shortest of cJSON's two forms that reads back exactly. JSON has no NaN or infinity,
+         * and none is read (state_parse); 0 only stands in for the impossible. */
+        if (!isfinite(v))
                 return out_lit(o, "0");
         snprintf(d, sizeof(d), "%1.15g", v);
         if (strtod(d, NULL) != v)

@@ -366,6 +366,14 @@ static void state_round_trips(void **unused) {
                 "{\"version\":2,\"executions\":{\"p\":{\"a\":1}}}",
                 "{\"version\":2,\"executions\":{\"p\":{\"a\":[\"1\"]}}}",
                 "{\"version\":2,\"executions\":{\"p\":{\"a\":[1e300]}}}",
+                /* Found by fuzz_state: nameless items where names are read, unrepresentable numbers. */
+                "{\"version\":2,\"idempotency\":[1766570460]}",
+                "{\"version\":2,\"breakers\":[{\"failures\":0,\"opened_at\":0,\"trial_until\":0}]}",
+                "{\"version\":2,\"counters\":[1]}",
+                "{\"version\":2,\"running\":{}}",
+                "{\"version\":1,\"executions\":{}}",
+                "{\"version\":2,\"idempotency\":{\"k\":17665665705766570500}}",
+                "{\"version\":2,\"counters\":{\"c\":1e999}}",
         };
         for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
                 assert_int_equal(state_parse(bad[i], strlen(bad[i]), &back), -EBADMSG);
