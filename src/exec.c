@@ -180,6 +180,7 @@ int exec_start(struct exec_job *job, char *const envp[], int timeout_seconds) {
                 r = pid;
                 goto fail;
         }
+        (void) setpgid(pid, pid);       /* done by the child already, but for valgrind's fork() */
         close_fd(&nul);
         close_fd(&out[1]);
         close_fd(&err[1]);

@@ -288,7 +288,8 @@ bool gates_record_outcome(const struct config *c, struct state *s, const char *p
                 b->opened_at = 0;
                 return false;
         }
-        b->failures++;
+        if (b->failures < STATE_MAX_FAILURES)   /* a state_parse() bound: keep it readable */
+                b->failures++;
         enum breaker_state st = gates_breaker_state(c, b, now);
         if ((st == BREAKER_HALF_OPEN && was_trial) ||
             (st == BREAKER_CLOSED && b->failures >= c->failure_threshold)) {

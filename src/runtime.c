@@ -58,7 +58,7 @@ void rt_done(struct runtime *rt) {
 }
 
 void rt_record(struct runtime *rt, const struct audit_record *rec) {
-        static bool told_journal;
+        static bool told_journal, told_journal_error;
         _cleanup_free_ char *line = audit_format_line(rec);
         int r = rt->log_fd;
 
@@ -70,6 +70,9 @@ void rt_record(struct runtime *rt, const struct audit_record *rec) {
         if (r == -ENOTCONN && !told_journal) {
                 told_journal = true;
                 rt_log(LOG_WARNING, "journald is not running: decisions go to the decision log only");
+        } else if (r < 0 && r != -ENOTCONN && !told_journal_error) {
+                told_journal_error = true;
+                rt_log(LOG_WARNING, "journal entry not written (%s): the decision log has it", strerror(-r));
         }
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "bounds.h"
 #include "state.h"
 
 /* Room for element n. The capacity doubles when n reaches a power of two: every array here grows
@@ -316,19 +317,23 @@ static int parse_execs_v1(const cJSON *execs, struct state *s) {
 }
 
 /* Version 2: {P: {A: [T, ...]}} — a number per execution, not an object: a busy hour's state
- * parses several times faster. */
+ * parses several times faster. Each execution gets its own copy of the two names, so a damaged
+ * file could make two bytes stand for megabytes: the copies are bounded as a whole. */
 static int parse_execs(const cJSON *execs, struct state *s) {
         const cJSON *pb, *al, *t;
+        size_t name_bytes = 0;
 
         cJSON_ArrayForEach(pb, execs) {
                 if (!cJSON_IsObject(pb))
                         return -EBADMSG;
                 cJSON_ArrayForEach(al, pb) {
+                        size_t names = strlen(pb->string) + strlen(al->string) + 2;
                         if (!cJSON_IsArray(al))
                                 return -EBADMSG;
                         cJSON_ArrayForEach(t, al) {
                                 int64_t at;
-                                if (int_value(t, &at) < 0)
+                                name_bytes += names;
+                                if (int_value(t, &at) < 0 || name_bytes > STATE_MAX_NAME_BYTES)
                                         return -EBADMSG;
                                 if (state_add_exec(s, at, al->string, pb->string) < 0)
                                         return -ENOMEM;
@@ -364,7 +369,7 @@ static int parse_into(const cJSON *root, int version, struct state *s) {
                 return r;
         cJSON_ArrayForEach(it, breakers) {
                 if (get_int(it, "failures", &a) < 0 || get_int(it, "opened_at", &b) < 0 ||
-                    get_int(it, "trial_until", &c) < 0 || a < 0 || a > 1000000)
+                    get_int(it, "trial_until", &c) < 0 || a < 0 || a > STATE_MAX_FAILURES)
                         return -EBADMSG;
                 struct breaker *br = state_breaker(s, it->string, 1);
                 if (!br)

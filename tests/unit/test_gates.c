@@ -469,6 +469,35 @@ static void idempotency_index_agrees_with_the_keys(void **unused) {
         state_free(&s);
 }
 
+/* What a damaged file could make of the copies of names, and a count this program writes
+ * itself: both stay within what state_parse() reads. */
+static void state_bounds_hold(void **unused) {
+        (void) unused;
+        struct config c = seed_config();
+        struct state s = {}, back;
+        size_t n = 2200, len = 4000;
+        char *text = malloc(64 + 2 * len + 2 * n);
+
+        assert_non_null(text);
+        size_t o = (size_t) sprintf(text, "{\"version\":2,\"executions\":{\"%0*d\":{\"%0*d\":[",
+                                    (int) len, 0, (int) len, 0);
+        for (size_t i = 0; i < n; i++)
+                o += (size_t) sprintf(text + o, i ? ",0" : "0");
+        strcpy(text + o, "]}}}");
+        assert_true(n * (2 * len + 2) > STATE_MAX_NAME_BYTES);
+        assert_int_equal(state_parse(text, strlen(text), &back), -EBADMSG);
+        free(text);
+
+        state_breaker(&s, "self-healing-restart", 1)->failures = STATE_MAX_FAILURES;
+        gates_record_outcome(&c, &s, "self-healing-restart", false, false, T(10, 0, 0));
+        assert_int_equal(state_breaker(&s, "self-healing-restart", 0)->failures, STATE_MAX_FAILURES);
+        text = state_format(&s);
+        assert_int_equal(state_parse(text, strlen(text), &back), 0);
+        free(text);
+        state_free(&back);
+        state_free(&s);
+}
+
 static void explain_reports_every_gate_and_changes_nothing(void **unused) {
         (void) unused;
         struct config c = seed_config();
@@ -541,6 +570,7 @@ int main(void) {
                 cmocka_unit_test(state_round_trips),
                 cmocka_unit_test(state_format_is_what_cjson_prints),
                 cmocka_unit_test(idempotency_index_agrees_with_the_keys),
+                cmocka_unit_test(state_bounds_hold),
                 cmocka_unit_test(explain_reports_every_gate_and_changes_nothing),
                 cmocka_unit_test(clock_stepping_back),
         };
