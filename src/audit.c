@@ -130,6 +130,15 @@ int audit_append(int fd, const char *line) {
         return (size_t) n == len ? 0 : -EIO;
 }
 
+/* The fields every entry of ours carries. */
+static void entry_begin(struct journal_entry *e, const char *msg, const char *mid, int priority) {
+        journal_begin(e);
+        journal_add(e, "MESSAGE", msg);
+        journal_add(e, "MESSAGE_ID", mid);
+        journal_add_int(e, "PRIORITY", priority);
+        journal_add(e, "SYSLOG_IDENTIFIER", "remediation-webhook");
+}
+
 int audit_journal(const struct audit_record *r) {
         struct text alertname, fingerprint, instance, reason;
         const char *action = rec_action(r), *gate = rec_gate(r), *playbook = rec_playbook(r);
@@ -163,11 +172,7 @@ int audit_journal(const struct audit_record *r) {
                          *instance.s ? instance.s : "-", action, gate ? " by gate " : "",
                          gate ? gate : "", detail ? detail : "");
         }
-        journal_begin(&e);
-        journal_add(&e, "MESSAGE", msg);
-        journal_add(&e, "MESSAGE_ID", mid);
-        journal_add_int(&e, "PRIORITY", priority);
-        journal_add(&e, "SYSLOG_IDENTIFIER", "remediation-webhook");
+        entry_begin(&e, msg, mid, priority);
         journal_add(&e, "REMEDIATION_ALERTNAME", alertname.s);
         journal_add(&e, "REMEDIATION_PLAYBOOK", playbook ? playbook : "");
         journal_add(&e, "REMEDIATION_ACTION", action);
@@ -186,11 +191,7 @@ int audit_journal_circuit_opened(const char *playbook, int failures, int reset_m
 
         snprintf(msg, sizeof(msg), "Circuit breaker opened for playbook %s after %d consecutive "
                  "failures; blocked for %d min", playbook, failures, reset_minutes);
-        journal_begin(&e);
-        journal_add(&e, "MESSAGE", msg);
-        journal_add(&e, "MESSAGE_ID", MID_CIRCUIT_OPENED);
-        journal_add_int(&e, "PRIORITY", LOG_ERR);
-        journal_add(&e, "SYSLOG_IDENTIFIER", "remediation-webhook");
+        entry_begin(&e, msg, MID_CIRCUIT_OPENED, LOG_ERR);
         journal_add(&e, "REMEDIATION_PLAYBOOK", playbook);
         journal_add(&e, "REMEDIATION_ACTION", "circuit_opened");
         journal_add(&e, "REMEDIATION_GATE", "circuit_open");

@@ -31,7 +31,7 @@
 #define EXEC_CAPTURE_BYTES      4096            /* stdout and stderr each; the rest is drained */
 #define EXEC_KILL_GRACE_SEC     10              /* SIGTERM, then SIGKILL this much later */
 
-/* State (state.c) */
+/* State (state.c, state-json.c, store.c, runtime.c) */
 #define STATE_LOCK_TIMEOUT_MS   5000            /* then 503: Alertmanager retries */
 #define STATE_OUTCOME_LOCK_TIMEOUT_MS 60000     /* the playbook has run: wait longer to record it */
 #define STATE_MAX_FILE_BYTES    (4 * 1024 * 1024)

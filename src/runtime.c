@@ -58,7 +58,7 @@ void rt_done(struct runtime *rt) {
 }
 
 void rt_record(struct runtime *rt, const struct audit_record *rec) {
-        static bool told_journal, told_journal_error;
+        static bool told_journal;
         _cleanup_free_ char *line = audit_format_line(rec);
         int r = rt->log_fd;
 
@@ -67,12 +67,13 @@ void rt_record(struct runtime *rt, const struct audit_record *rec) {
         else if (r < 0 || (r = audit_append(rt->log_fd, line)) < 0)
                 rt_log(LOG_ERR, "decision log not written (%s): %s", strerror(-r), line);
         r = audit_journal(rec);
-        if (r == -ENOTCONN && !told_journal) {
+        if (r < 0 && !told_journal) {           /* once: the next entries would fail alike */
                 told_journal = true;
-                rt_log(LOG_WARNING, "journald is not running: decisions go to the decision log only");
-        } else if (r < 0 && r != -ENOTCONN && !told_journal_error) {
-                told_journal_error = true;
-                rt_log(LOG_WARNING, "journal entry not written (%s): the decision log has it", strerror(-r));
+                if (r == -ENOTCONN)
+                        rt_log(LOG_WARNING, "journald is not running: decisions go to the decision log only");
+                else
+                        rt_log(LOG_WARNING, "journal entry not written (%s): the decision log has it",
+                               strerror(-r));
         }
 }
 

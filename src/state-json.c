@@ -1,0 +1,352 @@
+/* The state file is JSON so an operator can read it with jq; "version" guards the format.
+ * Read with cJSON, written directly (see below). */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bounds.h"
+#include "state.h"
+
+/* ---- JSON in ---- */
+
+/* An integer within what a double holds exactly (times, pids, counts); a damaged file may hold
+ * anything, and casting an out-of-range double is undefined. */
+static int int_value(const cJSON *v, int64_t *ret) {
+        if (!cJSON_IsNumber(v) || !(v->valuedouble >= -9e15 && v->valuedouble <= 9e15))
+                return -EBADMSG;
+        *ret = (int64_t) v->valuedouble;
+        return 0;
+}
+
+static int get_int(const cJSON *o, const char *name, int64_t *ret) {
+        return int_value(cJSON_GetObjectItemCaseSensitive(o, name), ret);
+}
+
+static const char *get_str(const cJSON *o, const char *name) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+        return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Version 1: [{"t": T, "alert": A, "playbook": P}, ...] */
+static int parse_execs_v1(const cJSON *execs, struct state *s) {
+        const cJSON *it;
+        int64_t t;
+        const char *a, *p;
+
+        cJSON_ArrayForEach(it, execs) {
+                if (get_int(it, "t", &t) < 0 || !(a = get_str(it, "alert")) || !(p = get_str(it, "playbook")))
+                        return -EBADMSG;
+                if (state_add_exec(s, t, a, p) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* Version 2: {P: {A: [T, ...]}} — a number per execution, not an object: a busy hour's state
+ * parses several times faster. Each execution gets its own copy of the two names, so a damaged
+ * file could make two bytes stand for megabytes: the copies are bounded as a whole. */
+static int parse_execs(const cJSON *execs, struct state *s) {
+        const cJSON *pb, *al, *t;
+        size_t name_bytes = 0;
+
+        cJSON_ArrayForEach(pb, execs) {
+                if (!cJSON_IsObject(pb))
+                        return -EBADMSG;
+                cJSON_ArrayForEach(al, pb) {
+                        size_t names = strlen(pb->string) + strlen(al->string) + 2;
+                        if (!cJSON_IsArray(al))
+                                return -EBADMSG;
+                        cJSON_ArrayForEach(t, al) {
+                                int64_t at;
+                                name_bytes += names;
+                                if (int_value(t, &at) < 0 || name_bytes > STATE_MAX_NAME_BYTES)
+                                        return -EBADMSG;
+                                if (state_add_exec(s, at, al->string, pb->string) < 0)
+                                        return -ENOMEM;
+                        }
+                }
+        }
+        return 0;
+}
+
+/* A top-level member: an object, or an array with `array`; absent is empty. Anything else is
+ * damage (an array's items have no names to read). */
+static int section(const cJSON *root, const char *name, bool array, const cJSON **ret) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, name);
+
+        if (v && !(array ? cJSON_IsArray(v) : cJSON_IsObject(v)))
+                return -EBADMSG;
+        *ret = v;
+        return 0;
+}
+
+static int parse_into(const cJSON *root, int version, struct state *s) {
+        const cJSON *it, *execs, *breakers, *keys, *counters, *running;
+        int64_t a, b, c;
+        const char *x, *y;
+        int r;
+
+        if (section(root, "executions", version == 1, &execs) < 0 ||
+            section(root, "breakers", false, &breakers) < 0 || section(root, "idempotency", false, &keys) < 0 ||
+            section(root, "counters", false, &counters) < 0 || section(root, "running", true, &running) < 0)
+                return -EBADMSG;
+        r = version == 1 ? parse_execs_v1(execs, s) : parse_execs(execs, s);
+        if (r < 0)
+                return r;
+        cJSON_ArrayForEach(it, breakers) {
+                if (get_int(it, "failures", &a) < 0 || get_int(it, "opened_at", &b) < 0 ||
+                    get_int(it, "trial_until", &c) < 0 || a < 0 || a > STATE_MAX_FAILURES)
+                        return -EBADMSG;
+                struct breaker *br = state_breaker(s, it->string, 1);
+                if (!br)
+                        return -ENOMEM;
+                br->failures = (int) a, br->opened_at = b, br->trial_until = c;
+        }
+        cJSON_ArrayForEach(it, keys) {
+                if (int_value(it, &a) < 0)
+                        return -EBADMSG;
+                if (state_put_key(s, it->string, a, SIZE_MAX) < 0)
+                        return -ENOMEM;
+        }
+        cJSON_ArrayForEach(it, counters) {
+                if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble))
+                        return -EBADMSG;
+                if (state_counter_add(s, it->string, it->valuedouble) < 0)
+                        return -ENOMEM;
+        }
+        cJSON_ArrayForEach(it, running) {
+                if (get_int(it, "pid", &a) < 0 || get_int(it, "started", &b) < 0 ||
+                    !(x = get_str(it, "playbook")) || !(y = get_str(it, "alert")))
+                        return -EBADMSG;
+                if (state_add_running(s, a, b, x, y) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+int state_parse(const char *text, size_t len, struct state *ret) {
+        struct state s = {};
+        cJSON *root = cJSON_ParseWithLength(text, len);
+        int r;
+
+        if (!cJSON_IsObject(root)) {
+                cJSON_Delete(root);
+                return -EBADMSG;
+        }
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "version");
+        if (!cJSON_IsNumber(v))
+                r = -EBADMSG;
+        else if (v->valuedouble != 1 && v->valuedouble != STATE_VERSION)
+                r = -EPROTONOSUPPORT;
+        else
+                r = parse_into(root, (int) v->valuedouble, &s);
+        cJSON_Delete(root);
+        if (r < 0) {
+                state_free(&s);
+                return r;
+        }
+        *ret = s;
+        return 0;
+}
+
+/* ---- JSON out ----
+ * Written directly rather than through a cJSON tree: cJSON allocates a node per value and prints
+ * every number with printf, ~9,000 instructions per execution kept, which made a busy hour's
+ * state the larger part of an executing request (tests/bench/results.md). The output is what
+ * cJSON_PrintUnformatted() printed for the same state, but for fractions, which read back exactly
+ * here (cJSON prints 0.30000000000000004 as 0.3). */
+
+struct out {
+        char *buf;
+        size_t len, cap;
+        bool failed;
+};
+
+static void out_raw(struct out *o, const char *p, size_t n) {
+        if (o->failed)
+                return;
+        if (n > o->cap - o->len) {
+                size_t cap = o->cap ? o->cap : 4096;
+                while (cap - o->len < n && cap < SIZE_MAX / 4)
+                        cap *= 2;
+                char *b = cap - o->len >= n ? realloc(o->buf, cap) : NULL;
+                if (!b) {
+                        o->failed = true;
+                        return;
+                }
+                o->buf = b, o->cap = cap;
+        }
+        memcpy(o->buf + o->len, p, n);
+        o->len += n;
+}
+
+static void out_lit(struct out *o, const char *lit) {
+        out_raw(o, lit, strlen(lit));
+}
+
+/* A JSON string: quote, backslash and control bytes escaped as cJSON does; other bytes as they
+ * are (the strings come from the config, or were made valid UTF-8 on the way in). */
+static void out_str(struct out *o, const char *s) {
+        static const char hex[] = "0123456789abcdef";
+
+        out_raw(o, "\"", 1);
+        for (const char *run = s;; s++) {
+                unsigned char c = (unsigned char) *s;
+                if (c >= 0x20 && c != '"' && c != '\\')
+                        continue;
+                out_raw(o, run, (size_t) (s - run));
+                if (c == '\0')
+                        break;
+                char e[6] = { '\\', (char) c };
+                size_t n = 2;
+                switch (c) {
+                case '"': case '\\': break;
+                case '\b': e[1] = 'b'; break;
+                case '\f': e[1] = 'f'; break;
+                case '\n': e[1] = 'n'; break;
+                case '\r': e[1] = 'r'; break;
+                case '\t': e[1] = 't'; break;
+                default:
+                        e[1] = 'u', e[2] = '0', e[3] = '0', e[4] = hex[c >> 4], e[5] = hex[c & 15];
+                        n = 6;
+                }
+                out_raw(o, e, n);
+                run = s + 1;
+        }
+        out_raw(o, "\"", 1);
+}
+
+static void out_int(struct out *o, int64_t v) {
+        char d[24], *p = d + sizeof(d);
+        uint64_t u = v < 0 ? -(uint64_t) v : (uint64_t) v;
+
+        do
+                *--p = (char) ('0' + u % 10);
+        while (u /= 10);
+        if (v < 0)
+                *--p = '-';
+        out_raw(o, p, (size_t) (d + sizeof(d) - p));
+}
+
+static void out_double(struct out *o, double v) {
+        char d[32];
+
+        if (v > -9e15 && v < 9e15 && v == (double) (int64_t) v)
+                return out_int(o, (int64_t) v);
+        /* The shortest of cJSON's two forms that reads back exactly. JSON has no NaN or infinity,
+         * and none is read (state_parse); 0 only stands in for the impossible. */
+        if (!isfinite(v))
+                return out_lit(o, "0");
+        snprintf(d, sizeof(d), "%1.15g", v);
+        if (strtod(d, NULL) != v)
+                snprintf(d, sizeof(d), "%1.17g", v);
+        out_lit(o, d);
+}
+
+/* ,"name": — or without the comma for the first member. */
+static void out_key(struct out *o, bool first, const char *name) {
+        if (!first)
+                out_raw(o, ",", 1);
+        out_str(o, name);
+        out_raw(o, ":", 1);
+}
+
+/* PREFIX"name":V */
+static void out_int_member(struct out *o, const char *prefix, const char *name, int64_t v) {
+        out_lit(o, prefix);
+        out_key(o, true, name);
+        out_int(o, v);
+}
+
+static int exec_order(const void *a, const void *b) {
+        const struct execution *x = *(const struct execution *const *) a;
+        const struct execution *y = *(const struct execution *const *) b;
+        int r = strcmp(x->playbook, y->playbook);
+
+        if (r == 0)
+                r = strcmp(x->alert, y->alert);
+        return r != 0 ? r : (x->t > y->t) - (x->t < y->t);
+}
+
+/* "P":{"A":[T,...],...},... — grouped by playbook and alert, in order. */
+static void out_execs(struct out *o, const struct state *s) {
+        const struct execution **by;
+
+        if (s->n_execs == 0)
+                return;
+        by = malloc(s->n_execs * sizeof(*by));
+        if (!by) {
+                o->failed = true;
+                return;
+        }
+        for (size_t i = 0; i < s->n_execs; i++)
+                by[i] = &s->execs[i];
+        qsort(by, s->n_execs, sizeof(*by), exec_order);
+        for (size_t i = 0; i < s->n_execs; i++) {
+                const struct execution *e = by[i], *prev = i ? by[i - 1] : NULL;
+                bool new_pb = !prev || strcmp(prev->playbook, e->playbook) != 0;
+                bool new_alert = new_pb || strcmp(prev->alert, e->alert) != 0;
+
+                if (prev && new_alert)
+                        out_lit(o, new_pb ? "]}" : "]");
+                if (new_pb) {
+                        out_key(o, !prev, e->playbook);
+                        out_lit(o, "{");
+                }
+                if (new_alert) {
+                        out_key(o, new_pb, e->alert);
+                        out_lit(o, "[");
+                } else {
+                        out_lit(o, ",");
+                }
+                out_int(o, e->t);
+        }
+        out_lit(o, "]}");
+        free(by);
+}
+
+char *state_format(const struct state *s) {
+        struct out o = {};
+
+        out_lit(&o, "{\"version\":");
+        out_int(&o, STATE_VERSION);
+        out_lit(&o, ",\"executions\":{");
+        out_execs(&o, s);
+        out_lit(&o, "},\"breakers\":{");
+        for (size_t i = 0; i < s->n_breakers; i++) {
+                out_key(&o, i == 0, s->breakers[i].playbook);
+                out_int_member(&o, "{", "failures", s->breakers[i].failures);
+                out_int_member(&o, ",", "opened_at", s->breakers[i].opened_at);
+                out_int_member(&o, ",", "trial_until", s->breakers[i].trial_until);
+                out_lit(&o, "}");
+        }
+        out_lit(&o, "},\"idempotency\":{");
+        for (size_t i = 0; i < s->n_keys; i++) {
+                out_key(&o, i == 0, s->keys[i].key);
+                out_int(&o, s->keys[i].t);
+        }
+        out_lit(&o, "},\"running\":[");
+        for (size_t i = 0; i < s->n_running; i++) {
+                out_int_member(&o, i ? ",{" : "{", "pid", s->running[i].pid);
+                out_int_member(&o, ",", "started", s->running[i].started);
+                out_key(&o, false, "playbook");
+                out_str(&o, s->running[i].playbook);
+                out_key(&o, false, "alert");
+                out_str(&o, s->running[i].alert);
+                out_lit(&o, "}");
+        }
+        out_lit(&o, "],\"counters\":{");
+        for (size_t i = 0; i < s->n_counters; i++) {
+                out_key(&o, i == 0, s->counters[i].series);
+                out_double(&o, s->counters[i].value);
+        }
+        out_raw(&o, "}}", 3);                   /* with the terminating NUL */
+        if (o.failed) {
+                free(o.buf);
+                return NULL;
+        }
+        return o.buf;
+}
