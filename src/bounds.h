@@ -36,7 +36,6 @@
 #define STATE_OUTCOME_LOCK_TIMEOUT_MS 60000     /* the playbook has run: wait longer to record it */
 #define STATE_MAX_FILE_BYTES    (4 * 1024 * 1024)
 #define STATE_MAX_IDEMPOTENCY_KEYS 4096         /* oldest evicted first; rate limits still hold */
-#define STATE_MAX_NAME_BYTES    (4 * STATE_MAX_FILE_BYTES)  /* executions' names, once loaded */
 #define STATE_MAX_FAILURES      1000000         /* a breaker's count saturates here */
 
 /* Audit (audit.c) */

@@ -46,23 +46,19 @@ static int parse_execs_v1(const cJSON *execs, struct state *s) {
 }
 
 /* Version 2: {P: {A: [T, ...]}} — a number per execution, not an object: a busy hour's state
- * parses several times faster. Each execution gets its own copy of the two names, so a damaged
- * file could make two bytes stand for megabytes: the copies are bounded as a whole. */
+ * parses several times faster, and a group's executions share one copy of its names. */
 static int parse_execs(const cJSON *execs, struct state *s) {
         const cJSON *pb, *al, *t;
-        size_t name_bytes = 0;
 
         cJSON_ArrayForEach(pb, execs) {
                 if (!cJSON_IsObject(pb))
                         return -EBADMSG;
                 cJSON_ArrayForEach(al, pb) {
-                        size_t names = strlen(pb->string) + strlen(al->string) + 2;
                         if (!cJSON_IsArray(al))
                                 return -EBADMSG;
                         cJSON_ArrayForEach(t, al) {
                                 int64_t at;
-                                name_bytes += names;
-                                if (int_value(t, &at) < 0 || name_bytes > STATE_MAX_NAME_BYTES)
+                                if (int_value(t, &at) < 0)
                                         return -EBADMSG;
                                 if (state_add_exec(s, at, al->string, pb->string) < 0)
                                         return -ENOMEM;
@@ -261,13 +257,18 @@ static void out_int_member(struct out *o, const char *prefix, const char *name, 
         out_int(o, v);
 }
 
+/* Names are mostly shared copies (state_add_exec()): equal pointers need no strcmp(). */
+static int name_cmp(const char *x, const char *y) {
+        return x == y ? 0 : strcmp(x, y);
+}
+
 static int exec_order(const void *a, const void *b) {
         const struct execution *x = *(const struct execution *const *) a;
         const struct execution *y = *(const struct execution *const *) b;
-        int r = strcmp(x->playbook, y->playbook);
+        int r = name_cmp(x->playbook, y->playbook);
 
         if (r == 0)
-                r = strcmp(x->alert, y->alert);
+                r = name_cmp(x->alert, y->alert);
         return r != 0 ? r : (x->t > y->t) - (x->t < y->t);
 }
 
@@ -287,8 +288,8 @@ static void out_execs(struct out *o, const struct state *s) {
         qsort(by, s->n_execs, sizeof(*by), exec_order);
         for (size_t i = 0; i < s->n_execs; i++) {
                 const struct execution *e = by[i], *prev = i ? by[i - 1] : NULL;
-                bool new_pb = !prev || strcmp(prev->playbook, e->playbook) != 0;
-                bool new_alert = new_pb || strcmp(prev->alert, e->alert) != 0;
+                bool new_pb = !prev || name_cmp(prev->playbook, e->playbook) != 0;
+                bool new_alert = new_pb || name_cmp(prev->alert, e->alert) != 0;
 
                 if (prev && new_alert)
                         out_lit(o, new_pb ? "]}" : "]");

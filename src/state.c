@@ -17,8 +17,8 @@
         _p; })
 
 void state_free(struct state *s) {
-        for (size_t i = 0; i < s->n_execs; i++)
-                free(s->execs[i].alert), free(s->execs[i].playbook);
+        for (size_t i = 0; i < s->n_names; i++)
+                free(s->names[i]);
         for (size_t i = 0; i < s->n_breakers; i++)
                 free(s->breakers[i].playbook);
         for (size_t i = 0; i < s->n_keys; i++)
@@ -27,23 +27,32 @@ void state_free(struct state *s) {
                 free(s->counters[i].series);
         for (size_t i = 0; i < s->n_running; i++)
                 free(s->running[i].playbook), free(s->running[i].alert);
-        free(s->execs), free(s->breakers), free(s->keys), free(s->counters), free(s->running);
+        free(s->execs), free(s->names), free(s->breakers), free(s->keys), free(s->counters), free(s->running);
         free(s->key_slots);
         *s = (struct state) {};
 }
 
+/* `name` as an execution's name: `prev` (the last execution's) when equal, else a new copy. Runs
+ * of one name share a copy — a file's group, a burst of one alert — so the copies never take more
+ * than the text they were read from. Pruned executions leave theirs until state_free(). */
+static const char *exec_name(struct state *s, const char *prev, const char *name) {
+        char *copy;
+
+        if (prev && strcmp(prev, name) == 0)
+                return prev;
+        if (!GROW(s->names, s->n_names) || !(copy = strdup(name)))
+                return NULL;
+        return s->names[s->n_names++] = copy;
+}
+
 int state_add_exec(struct state *s, int64_t t, const char *alert, const char *playbook) {
-        if (!GROW(s->execs, s->n_execs))
+        const struct execution *last = s->n_execs ? &s->execs[s->n_execs - 1] : NULL;
+        const char *a = exec_name(s, last ? last->alert : NULL, alert);
+        const char *p = exec_name(s, last ? last->playbook : NULL, playbook);
+
+        if (!a || !p || !GROW(s->execs, s->n_execs))
                 return -ENOMEM;
-        struct execution *e = &s->execs[s->n_execs];
-        e->t = t;
-        e->alert = strdup(alert);
-        e->playbook = strdup(playbook);
-        if (!e->alert || !e->playbook) {
-                free(e->alert), free(e->playbook);
-                return -ENOMEM;
-        }
-        s->n_execs++;
+        s->execs[s->n_execs++] = (struct execution) { t, a, p };
         return 0;
 }
 
@@ -196,10 +205,8 @@ int state_put_key(struct state *s, const char *key, int64_t t, size_t max_keys) 
 void state_prune(struct state *s, int64_t now, int64_t exec_horizon, int64_t key_horizon) {
         size_t j = 0;
         for (size_t i = 0; i < s->n_execs; i++) {
-                if (now - s->execs[i].t > exec_horizon) {
-                        free(s->execs[i].alert), free(s->execs[i].playbook);
+                if (now - s->execs[i].t > exec_horizon)
                         continue;
-                }
                 s->execs[j++] = s->execs[i];
         }
         s->n_execs = j;

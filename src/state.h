@@ -8,8 +8,8 @@
 
 struct execution {                      /* one reserved execution: counts for limits and cooldown */
         int64_t t;
-        char *alert;
-        char *playbook;
+        const char *alert;              /* in names[]: shared with the executions before it */
+        const char *playbook;
 };
 
 struct breaker {
@@ -36,6 +36,7 @@ struct running {                        /* an execution in progress, for operato
 
 struct state {
         struct execution *execs;   size_t n_execs;
+        char **names;              size_t n_names;      /* the executions' names, one copy per run */
         struct breaker *breakers;  size_t n_breakers;
         struct idem_key *keys;     size_t n_keys;
         uint32_t *key_slots;       size_t n_key_slots;  /* index of keys[] by hash; NULL: not built */
