@@ -36,7 +36,7 @@ struct running {                        /* an execution in progress, for operato
 
 struct state {
         struct execution *execs;   size_t n_execs;
-        char **names;              size_t n_names;      /* the executions' names, one copy per run */
+        char **names;              size_t n_names;      /* executions' names: a copy per run of equal ones */
         struct breaker *breakers;  size_t n_breakers;
         struct idem_key *keys;     size_t n_keys;
         uint32_t *key_slots;       size_t n_key_slots;  /* index of keys[] by hash; NULL: not built */
