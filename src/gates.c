@@ -90,6 +90,12 @@ struct gate_ctx {
  * missing: the earlier gate has already stopped the alert. */
 typedef int gate_fn(struct gate_ctx *g);
 
+static int gate_alert_invalid(struct gate_ctx *g) {
+        if (g->a->invalid[0])
+                return stop(g->d, ACTION_BLOCKED, GATE_ALERT_INVALID, "Alert is invalid: %s", g->a->invalid);
+        return 0;
+}
+
 static int gate_resolved(struct gate_ctx *g) {
         if (!g->a->firing)
                 return stop(g->d, ACTION_SKIPPED, GATE_RESOLVED, "Alert is resolved");
@@ -211,6 +217,7 @@ static const struct {
         enum gate gate;
         gate_fn *fn;
 } gate_order[] = {
+        { GATE_ALERT_INVALID,     gate_alert_invalid },
         { GATE_RESOLVED,          gate_resolved },
         { GATE_NO_ROUTE,          gate_route },
         { GATE_ALERT_ONLY,        gate_alert_only },
@@ -319,7 +326,7 @@ const char *action_name(enum action a) {
 
 const char *gate_name(enum gate g) {
         static const char *const names[_GATE_MAX] = {
-                [GATE_NONE] = "", [GATE_RESOLVED] = "resolved", [GATE_NO_ROUTE] = "no_route",
+                [GATE_NONE] = "", [GATE_ALERT_INVALID] = "alert_invalid", [GATE_RESOLVED] = "resolved", [GATE_NO_ROUTE] = "no_route",
                 [GATE_ALERT_ONLY] = "alert_only", [GATE_SERVICE_OVERRIDE] = "service_override",
                 [GATE_PARAMETER_INVALID] = "parameter_invalid", [GATE_IDEMPOTENCY] = "idempotency",
                 [GATE_RATE_LIMIT_GLOBAL] = "rate_limit_global", [GATE_RATE_LIMIT_ALERT] = "rate_limit_alert",

@@ -12,6 +12,7 @@ enum action { ACTION_EXECUTED, ACTION_ESCALATE, ACTION_BLOCKED, ACTION_SKIPPED }
 
 enum gate {
         GATE_NONE,                      /* nothing stopped it: executed */
+        GATE_ALERT_INVALID,
         GATE_RESOLVED,
         GATE_NO_ROUTE,
         GATE_ALERT_ONLY,

@@ -12,6 +12,9 @@ struct kv {
 };
 
 struct alert {
+        /* Not "" when this alert alone is malformed (a label too long, a value not a string...):
+         * it is decided as blocked by the gate alert_invalid, and the rest of the group goes on. */
+        char invalid[PAYLOAD_INVALID_REASON];
         bool firing;                    /* status "firing"; else "resolved" */
         const char *alertname;          /* labels.alertname, or "" */
         const char *fingerprint;        /* "" when absent (the seed's mock) */
