@@ -36,9 +36,11 @@ static ssize_t read_some(int fd, char *buf, size_t len, int64_t deadline_ms) {
         }
 }
 
+/* A token character (RFC 9110 5.6.2). Not NUL: strchr() finds NUL in every string, so a NUL in a
+ * header name would pass and cut the name short for strcasecmp(). */
 static bool is_tchar(char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-               strchr("!#$%&'*+-.^_`|~", c) != NULL;
+               (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
 }
 
 /* The end of the header block: index just past the blank line, or 0 when not there yet. */

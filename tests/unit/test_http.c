@@ -216,8 +216,7 @@ static void malformed_request_lines(void **unused) {
         assert_int_equal(feed("GET / http/1.1\r\n\r\n"), 400);
 }
 
-/* A NUL in the request line ends nothing: the whole line is malformed. (Currently FAILS: the
- * version is compared with strlen(), so "HTTP/1.1\0junk" passes as HTTP/1.1; see the report.) */
+/* A NUL in the request line ends nothing: the whole line is malformed. */
 static void nul_in_request_line(void **unused) {
         (void) unused;
         static const char r[] = "GET /health HTTP/1.1\0junk\r\n\r\n";
@@ -389,6 +388,28 @@ static void bad_headers(void **unused) {
         r[n + HTTP_MAX_AUTH] = '\0';                                    /* exactly the limit */
         strcat(r, "\r\n\r\n");
         assert_int_equal(feed(r), 0);
+}
+
+/* A NUL inside a header name is no terminator: "Content-Length\0x" is not Content-Length, it is
+ * a malformed name, and so are other control bytes. */
+static void nul_in_header_name(void **unused) {
+        (void) unused;
+        static const char len[] = "POST /webhook HTTP/1.1\r\nContent-Length\0x: 2\r\n\r\n{}";
+        static const char auth[] = "GET /metrics HTTP/1.1\r\nAuthorization\0x: Bearer t\r\n\r\n";
+        static const char lead[] = "GET / HTTP/1.1\r\n\0X-A: v\r\n\r\n";
+        assert_int_equal(feed_len(len, sizeof(len) - 1), 400);
+        assert_int_equal(feed_len(auth, sizeof(auth) - 1), 400);
+        assert_int_equal(feed_len(lead, sizeof(lead) - 1), 400);
+        assert_int_equal(feed("GET / HTTP/1.1\r\nX\x01A: v\r\n\r\n"), 400);
+        assert_int_equal(feed("GET / HTTP/1.1\r\nX\x7f: v\r\n\r\n"), 400);
+        assert_int_equal(feed("GET / HTTP/1.1\r\nX\x1b[2J: v\r\n\r\n"), 400);
+        /* ... and in the method, which is a token too */
+        static const char method[] = "GE\0T / HTTP/1.1\r\n\r\n";
+        assert_int_equal(feed_len(method, sizeof(method) - 1), 400);
+        /* what already held: NUL and control bytes in a value, NUL in the target */
+        static const char value[] = "GET / HTTP/1.1\r\nAuthorization: Bearer t\0x\r\n\r\n";
+        assert_int_equal(feed_len(value, sizeof(value) - 1), 400);
+        assert_int_equal(feed("GET / HTTP/1.1\r\nX-A: \x1b]0;t\x07\r\n\r\n"), 400);
 }
 
 static void authorization_kept(void **unused) {
@@ -613,6 +634,7 @@ int main(void) {
                 cmocka_unit_test(length_required_and_codings),
                 cmocka_unit_test(body_length_mismatch),
                 cmocka_unit_test(bad_headers),
+                cmocka_unit_test(nul_in_header_name),
                 cmocka_unit_test(authorization_kept),
                 cmocka_unit_test(expect_continue),
                 cmocka_unit_test(silent_client),
