@@ -8,6 +8,7 @@
 #define HTTP_MAX_AUTH           512             /* Authorization header value */
 #define HTTP_DEFAULT_MAX_BODY   (1024 * 1024)   /* config: max_body_bytes */
 #define HTTP_DEFAULT_READ_TIMEOUT_SEC 10        /* config: read_timeout_seconds */
+#define HTTP_WRITE_TIMEOUT_MS   10000           /* the whole answer, then the client is dropped */
 
 /* Alertmanager payload (payload.c) */
 #define PAYLOAD_MAX_ALERTS      1000

@@ -2,11 +2,13 @@
  * sends is bounded before it is read, and the whole request must arrive within one deadline, so a
  * slow or silent client costs at most that long. */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include "exec.h"
 #include "http.h"
 #include "util.h"
@@ -38,6 +40,46 @@ static ssize_t read_some(int fd, char *buf, size_t len, int64_t deadline_ms) {
 
 /* A token character (RFC 9110 5.6.2). Not NUL: strchr() finds NUL in every string, so a NUL in a
  * header name would pass and cut the name short for strcasecmp(). */
+/* Writes all of buf by the deadline, or gives up: a client that stops reading must not keep the
+ * instance. A socket is written with MSG_DONTWAIT, so the file description (shared with fd 0 and
+ * with whoever passed it) stays as it is, and with MSG_NOSIGNAL, so a gone peer is -EPIPE, not
+ * SIGPIPE. Anything else (a pipe, a file in the tests) gets at most PIPE_BUF after POLLOUT, which
+ * a pipe takes without blocking. 0, -ETIME or -errno. */
+static int write_by(int fd, const char *buf, size_t len, int64_t deadline_ms) {
+        bool is_socket = true;
+
+        while (len > 0) {
+                int64_t left = deadline_ms - now_monotonic_ms();
+                if (left <= 0)
+                        return -ETIME;
+                struct pollfd p = { .fd = fd, .events = POLLOUT };
+                int r = poll(&p, 1, (int) (left > 1000000 ? 1000000 : left));
+                if (r < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (r == 0)
+                        continue;
+                ssize_t n = -1;
+                if (is_socket) {
+                        n = send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+                        if (n < 0 && errno == ENOTSOCK)
+                                is_socket = false;
+                }
+                if (!is_socket)
+                        n = write(fd, buf, len < PIPE_BUF ? len : PIPE_BUF);
+                if (n < 0) {
+                        if (errno == EINTR || errno == EAGAIN)
+                                continue;
+                        return -errno;
+                }
+                buf += n;
+                len -= (size_t) n;
+        }
+        return 0;
+}
+
 static bool is_tchar(char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
@@ -205,7 +247,7 @@ int http_read_request(int fd, int out_fd, struct http_request *req, size_t max_b
                 return 400;                             /* more than announced */
         if (h.expect_continue && !req->http10 && have < h.length) {    /* RFC 9110 10.1.1 */
                 static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-                (void) write_all(out_fd, cont, sizeof(cont) - 1);
+                (void) write_by(out_fd, cont, sizeof(cont) - 1, deadline);
         }
         req->body = malloc(h.length + 1);
         if (!req->body)
@@ -253,6 +295,13 @@ const char *http_reason(int status) {
 
 int http_respond(int fd, int status, const char *content_type, const char *extra_headers,
                  const char *body, size_t body_len) {
+        return http_respond_within(fd, HTTP_WRITE_TIMEOUT_MS, status, content_type, extra_headers,
+                                   body, body_len);
+}
+
+int http_respond_within(int fd, int timeout_ms, int status, const char *content_type,
+                        const char *extra_headers, const char *body, size_t body_len) {
+        int64_t deadline = now_monotonic_ms() + timeout_ms;
         char head[512];
         int n = snprintf(head, sizeof(head),
                          "HTTP/1.1 %d %s\r\n"
@@ -265,8 +314,8 @@ int http_respond(int fd, int status, const char *content_type, const char *extra
                          extra_headers ? extra_headers : "");
         if (n < 0 || (size_t) n >= sizeof(head))
                 return -ENOBUFS;
-        int r = write_all(fd, head, (size_t) n);
+        int r = write_by(fd, head, (size_t) n, deadline);
         if (r < 0)
                 return r;
-        return write_all(fd, body, body_len);
+        return write_by(fd, body, body_len, deadline);
 }

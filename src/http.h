@@ -23,7 +23,10 @@ struct http_request {
 int http_read_request(int fd, int out_fd, struct http_request *req, size_t max_body, int timeout_ms);
 void http_request_free(struct http_request *req);
 
-/* Writes a whole answer. extra_headers is NULL or CRLF-terminated header lines. 0 or -errno. */
+/* Writes a whole answer within HTTP_WRITE_TIMEOUT_MS, or within timeout_ms. extra_headers is NULL
+ * or CRLF-terminated header lines. 0, -ETIME when the client does not take it in time, or -errno. */
 int http_respond(int fd, int status, const char *content_type, const char *extra_headers,
                  const char *body, size_t body_len);
+int http_respond_within(int fd, int timeout_ms, int status, const char *content_type,
+                        const char *extra_headers, const char *body, size_t body_len);
 const char *http_reason(int status);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -617,6 +618,48 @@ static void respond_to_closed_peer(void **unused) {
         close(p[1]);
 }
 
+/* A client that never reads its answer: http_respond_within() gives up at its deadline, on a
+ * socket (the production case) and on a pipe. The writer is a child, so a writer that blocks for
+ * good is killed and counted as a failure instead of stalling the suite. */
+static int respond_to_stalled_reader(int fd, size_t body_len) {
+        char *body = malloc(body_len);
+        assert_non_null(body);
+        memset(body, 'x', body_len);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                int r = http_respond_within(fd, TIMEOUT_MS, 200, "text/plain", NULL, body, body_len);
+                _exit(r == -ETIME ? 0 : 1);
+        }
+        free(body);
+        int ws = 0;
+        int64_t start = mono_ms();
+        pid_t w;
+        while ((w = waitpid(pid, &ws, WNOHANG)) == 0 && mono_ms() - start < UPPER_BOUND_MS)
+                usleep(10 * 1000);
+        if (w == 0) {
+                kill(pid, SIGKILL);
+                assert_int_equal(waitpid(pid, &ws, 0), pid);
+                return -1;                              /* still blocked: no deadline */
+        }
+        assert_int_equal(w, pid);
+        return WIFEXITED(ws) ? WEXITSTATUS(ws) : -2;
+}
+
+static void respond_to_stalled_reader_gives_up(void **unused) {
+        (void) unused;
+        int sv[2], p[2];
+
+        assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+        assert_int_equal(respond_to_stalled_reader(sv[0], 8 * 1024 * 1024), 0);
+        close(sv[0]);
+        close(sv[1]);
+        assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+        assert_int_equal(respond_to_stalled_reader(p[1], 1024 * 1024), 0);
+        close(p[0]);
+        close(p[1]);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(fixtures_parse),
@@ -641,6 +684,7 @@ int main(void) {
                 cmocka_unit_test(trickling_client),
                 cmocka_unit_test(respond_format),
                 cmocka_unit_test(respond_to_closed_peer),
+                cmocka_unit_test(respond_to_stalled_reader_gives_up),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
