@@ -40,6 +40,9 @@
 #define STATE_MAX_IDEMPOTENCY_KEYS 4096         /* oldest evicted first; rate limits still hold */
 #define STATE_MAX_FAILURES      1000000         /* a breaker's count saturates here */
 
+/* Operator output (remediationctl) */
+#define TERM_TEXT_MAX           8192            /* one escaped field of a text table; longer is cut */
+
 /* Audit (audit.c) */
 #define AUDIT_OUTPUT_CHARS      500             /* stdout/stderr in the decision log (seed) */
 #define AUDIT_LINE_MAX          16384           /* one decision-log line, bytes */

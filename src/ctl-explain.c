@@ -144,36 +144,40 @@ static cJSON *explain_one(struct ctl *c, struct state *st, const struct alert *a
         return o;
 }
 
+/* Alert names, labels, reasons and parameters come from the payload or the command line:
+ * escaped, so none reaches the terminal as a control sequence. */
 static void explain_print(const cJSON *doc) {
         const cJSON *al, *it;
-        char t[32];
+        char t[32], e1[TERM_TEXT_MAX], e2[TERM_TEXT_MAX];
 
         printf("Decisions at %s UTC%s\n", ctl_utc(t, ctl_jnum(doc, "at")), ctl_state_note(ctl_jstr(doc, "state")));
         cJSON_ArrayForEach(al, cJSON_GetObjectItemCaseSensitive(doc, "alerts")) {
                 const cJSON *dec = cJSON_GetObjectItemCaseSensitive(al, "decision");
                 bool first = true;
-                printf("\n%s {", ctl_jstr(al, "alert"));
+                printf("\n%s {", term_escape(e1, sizeof(e1), ctl_jstr(al, "alert")));
                 cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(al, "labels")) {
                         if (strcmp(it->string, "alertname") == 0)
                                 continue;
-                        printf("%s%s=\"%s\"", first ? "" : ", ", it->string, it->valuestring);
+                        printf("%s%s=\"%s\"", first ? "" : ", ", term_escape(e1, sizeof(e1), it->string),
+                               term_escape(e2, sizeof(e2), it->valuestring));
                         first = false;
                 }
                 printf("}\n  %-18s %-7s %s\n", "GATE", "VERDICT", "DETAIL");
                 cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(al, "gates")) {
                         const char *verdict = ctl_jstr(it, "verdict");
                         printf("  %-18s %-7s %s\n", ctl_jstr(it, "gate"), strcmp(verdict, "pass") == 0 ? "pass" :
-                               strcmp(verdict, "stop") == 0 ? "STOP" : "ERROR", ctl_jstr(it, "detail"));
+                               strcmp(verdict, "stop") == 0 ? "STOP" : "ERROR",
+                               term_escape(e1, sizeof(e1), ctl_jstr(it, "detail")));
                 }
                 const char *gate = ctl_jstr(dec, "gate"), *params = ctl_jstr(dec, "parameters");
                 if (strcmp(ctl_jstr(dec, "action"), "executed") == 0)
-                        printf("  => would execute %s%s%s%s\n", ctl_jstr(dec, "playbook"), params ? " " : "",
-                               params ? params : "",
+                        printf("  => would execute %s%s%s%s\n", term_escape(e1, sizeof(e1), ctl_jstr(dec, "playbook")),
+                               params ? " " : "", params ? term_escape(e2, sizeof(e2), params) : "",
                                cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(dec, "trial")) ?
                                " (half-open breaker: trial execution)" : "");
                 else
                         printf("  => %s%s%s: %s\n", ctl_jstr(dec, "action"), gate ? " by " : "", gate ? gate : "",
-                               ctl_jstr(dec, "reason"));
+                               term_escape(e1, sizeof(e1), ctl_jstr(dec, "reason")));
         }
 }
 

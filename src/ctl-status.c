@@ -165,11 +165,14 @@ static cJSON *status_json(struct ctl *c, struct state *st, const char *origin, i
         return doc;
 }
 
+/* Every name and value in the tables comes from the state, the log or the config: escaped, so
+ * none reaches the terminal as a control sequence. */
 static void status_print(const cJSON *doc, const struct config *cfg) {
         const cJSON *it, *rl = cJSON_GetObjectItemCaseSensitive(doc, "rate_limits");
         const cJSON *g = cJSON_GetObjectItemCaseSensitive(rl, "global");
         int64_t now = ctl_jnum(doc, "now");
         char a[32], b[32], t[32];
+        char e1[TERM_TEXT_MAX], e2[TERM_TEXT_MAX], e3[TERM_TEXT_MAX], e4[TERM_TEXT_MAX], e5[TERM_TEXT_MAX];
 
         printf("remediation-webhook state at %s UTC%s\n\n", ctl_utc(t, now), ctl_state_note(ctl_jstr(doc, "state")));
         printf("%-22s %-9s %8s %-12s %-13s %s\n", "PLAYBOOK", "BREAKER", "FAILURES", "HALF-OPEN IN",
@@ -180,7 +183,8 @@ static void status_print(const cJSON *doc, const struct config *cfg) {
                         snprintf(a, sizeof(a), "trial %s", ctl_span(b, ctl_jnum(it, "trial_running_seconds_left")));
                 else
                         ctl_span(a, ctl_jnum(it, "half_open_in_seconds"));
-                printf("%-22s %-9s %8lld %-12s %-13s %lld\n", ctl_jstr(it, "playbook"), br,
+                printf("%-22s %-9s %8lld %-12s %-13s %lld\n", term_escape(e1, sizeof(e1), ctl_jstr(it, "playbook")),
+                       term_escape(e2, sizeof(e2), br),
                        (long long) ctl_jnum(it, "failures"), a, ctl_span(t, ctl_jnum(it, "cooldown_left_seconds")),
                        (long long) ctl_jnum(it, "executions_last_hour"));
         }
@@ -189,7 +193,8 @@ static void status_print(const cJSON *doc, const struct config *cfg) {
         printf("%-32s %4lld %4lld  %s\n", "global", (long long) ctl_jnum(g, "executions"),
                (long long) ctl_jnum(g, "max"), ctl_span(a, ctl_jnum(g, "frees_in_seconds")));
         cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(rl, "alerts"))
-                printf("%-32s %4lld %4lld  %s\n", ctl_jstr(it, "alert"), (long long) ctl_jnum(it, "executions"),
+                printf("%-32s %4lld %4lld  %s\n", term_escape(e1, sizeof(e1), ctl_jstr(it, "alert")),
+                       (long long) ctl_jnum(it, "executions"),
                        (long long) ctl_jnum(it, "max"), ctl_span(a, ctl_jnum(it, "frees_in_seconds")));
 
         printf("\nIDEMPOTENCY KEYS (window %d min)\n", cfg->idempotency_window_minutes);
@@ -199,7 +204,8 @@ static void status_print(const cJSON *doc, const struct config *cfg) {
         else
                 printf("%-56s %-19s %s\n", "KEY", "HANDLED (UTC)", "LEFT");
         cJSON_ArrayForEach(it, keys)
-                printf("%-56s %-19s %s\n", ctl_jstr(it, "key"), ctl_utc(t, ctl_jnum(it, "handled_at")),
+                printf("%-56s %-19s %s\n", term_escape(e1, sizeof(e1), ctl_jstr(it, "key")),
+                       ctl_utc(t, ctl_jnum(it, "handled_at")),
                        ctl_span(a, ctl_jnum(it, "left_seconds")));
 
         puts("\nRUNNING");
@@ -210,7 +216,8 @@ static void status_print(const cJSON *doc, const struct config *cfg) {
                 printf("%-8s %-19s %-22s %-28s %s\n", "PID", "STARTED (UTC)", "PLAYBOOK", "ALERT", "");
         cJSON_ArrayForEach(it, running)
                 printf("%-8lld %-19s %-22s %-28s %s\n", (long long) ctl_jnum(it, "pid"), ctl_utc(t, ctl_jnum(it, "started")),
-                       ctl_jstr(it, "playbook"), ctl_jstr(it, "alert"),
+                       term_escape(e1, sizeof(e1), ctl_jstr(it, "playbook")),
+                       term_escape(e2, sizeof(e2), ctl_jstr(it, "alert")),
                        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "stale")) ? "STALE (process gone)" : "");
 
         printf("\nLAST DECISIONS (%d at most, last 24 h)\n", STATUS_LAST_DECISIONS);
@@ -230,8 +237,10 @@ static void status_print(const cJSON *doc, const struct config *cfg) {
                         snprintf(detail, sizeof(detail), "%s%s%s", gate ? gate : "", gate ? ": " : "",
                                  reason ? reason : "");
                 printf("%-19s %-8s %-26s %-20s %-13s %s\n", ctl_utc(t, ctl_jnum(it, "timestamp")),
-                       ctl_jstr(it, "source") ?: "-", ctl_jstr(it, "alert") ?: "-", ctl_jstr(it, "playbook") ?: "-",
-                       ctl_jstr(it, "action") ?: "-", detail);
+                       term_escape(e1, sizeof(e1), ctl_jstr(it, "source")),
+                       term_escape(e2, sizeof(e2), ctl_jstr(it, "alert")),
+                       term_escape(e3, sizeof(e3), ctl_jstr(it, "playbook")),
+                       term_escape(e4, sizeof(e4), ctl_jstr(it, "action")), term_escape(e5, sizeof(e5), detail));
         }
 }
 

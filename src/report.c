@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include "report.h"
+#include "util.h"
 
 struct playbook_stats {
         char *playbook;
@@ -346,10 +347,12 @@ static void print_utc(FILE *f, double t) {
         fputs(buf, f);
 }
 
+/* Gate and alert names come from the log: escaped, as every name in the table. */
 static void print_tallies(FILE *f, const char *title, const cJSON *by) {
         const cJSON *blocked = cJSON_GetObjectItemCaseSensitive(by, "blocked");
         const cJSON *escalated = cJSON_GetObjectItemCaseSensitive(by, "escalated");
         const cJSON *it;
+        char e[TERM_TEXT_MAX];
 
         fprintf(f, "\n%-32s %8s %10s\n", title, "BLOCKED", "ESCALATED");
         if (!cJSON_GetArraySize(blocked) && !cJSON_GetArraySize(escalated)) {
@@ -357,14 +360,17 @@ static void print_tallies(FILE *f, const char *title, const cJSON *by) {
                 return;
         }
         cJSON_ArrayForEach(it, blocked)
-                fprintf(f, "%-32s %8.0f %10.0f\n", it->string, it->valuedouble, num(escalated, it->string));
+                fprintf(f, "%-32s %8.0f %10.0f\n", term_escape(e, sizeof(e), it->string), it->valuedouble,
+                        num(escalated, it->string));
         cJSON_ArrayForEach(it, escalated)
                 if (!cJSON_GetObjectItemCaseSensitive(blocked, it->string))
-                        fprintf(f, "%-32s %8d %10.0f\n", it->string, 0, it->valuedouble);
+                        fprintf(f, "%-32s %8d %10.0f\n", term_escape(e, sizeof(e), it->string), 0,
+                                it->valuedouble);
 }
 
 void report_print(FILE *f, const cJSON *doc) {
         const cJSON *it, *src = cJSON_GetObjectItemCaseSensitive(doc, "executed_by_source");
+        char e[TERM_TEXT_MAX];
 
         fputs("Decision log from ", f);
         print_utc(f, num(doc, "since"));
@@ -387,8 +393,8 @@ void report_print(FILE *f, const cJSON *doc) {
         cJSON_ArrayForEach(it, pbs) {
                 const cJSON *rate = cJSON_GetObjectItemCaseSensitive(it, "success_rate");
                 const cJSON *m = cJSON_GetObjectItemCaseSensitive(it, "mttr_source");
-                fprintf(f, "%-22s %5.0f %5.0f %5.0f", cJSON_GetStringValue(
-                        cJSON_GetObjectItemCaseSensitive(it, "playbook")), num(it, "executions"),
+                fprintf(f, "%-22s %5.0f %5.0f %5.0f", term_escape(e, sizeof(e), cJSON_GetStringValue(
+                        cJSON_GetObjectItemCaseSensitive(it, "playbook"))), num(it, "executions"),
                         num(it, "success"), num(it, "failure") + num(it, "timeout") + num(it, "aborted"));
                 if (cJSON_IsNumber(rate))
                         fprintf(f, " %7.1f%%", rate->valuedouble * 100.0);

@@ -109,3 +109,43 @@ bool equal_constant_time(const void *a, size_t alen, const void *b, size_t blen)
                 diff |= (unsigned char) ((i < alen ? x[i] : 0) ^ y[i]);
         return diff == 0;
 }
+
+const char *term_escape(char *buf, size_t size, const char *s) {
+        static const char hex[] = "0123456789abcdef";
+        size_t o = 0, cut = 0, len;
+
+        if (size < 4) {                         /* no room for even "..." */
+                if (size > 0)
+                        buf[0] = '\0';
+                return buf;
+        }
+        if (!s)
+                s = "-";
+        len = strlen(s);
+        for (size_t i = 0; i < len;) {
+                const unsigned char *c = (const unsigned char *) s + i;
+                size_t n = utf8_valid_len(c, len - i), w = n;
+                char e[6] = { '\\', 'x' };
+                const char *from = (const char *) c;
+
+                if (n == 0 || c[0] < 0x20 || c[0] == 0x7f) {            /* C0, DEL, not UTF-8 */
+                        e[2] = hex[c[0] >> 4], e[3] = hex[c[0] & 15];
+                        from = e, w = 4, n = 1;
+                } else if (n == 2 && c[0] == 0xc2 && c[1] < 0xa0) {     /* C1: U+0080-U+009F */
+                        e[1] = 'u', e[2] = '0', e[3] = '0', e[4] = hex[c[1] >> 4], e[5] = hex[c[1] & 15];
+                        from = e, w = 6;
+                }
+                if (o + 3 < size)
+                        cut = o;                /* the last place "..." still fits */
+                if (o + w >= size) {
+                        memcpy(buf + cut, "...", 3);
+                        o = cut + 3;
+                        break;
+                }
+                memcpy(buf + o, from, w);
+                o += w;
+                i += n;
+        }
+        buf[o] = '\0';
+        return buf;
+}

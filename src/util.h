@@ -29,3 +29,9 @@ int write_all(int fd, const void *buf, size_t len);
 
 /* Compares two byte strings in time that depends only on their lengths. */
 bool equal_constant_time(const void *a, size_t alen, const void *b, size_t blen);
+
+/* s (NULL: "-") made safe for a terminal in buf (size bytes, NUL-terminated): C0 controls, DEL and
+ * bytes that are not UTF-8 as \xHH, C1 controls (U+0080-U+009F) as \u00HH, the rest as it is,
+ * backslashes too (a JSON key stays as `forget` takes it). What does not fit is cut between
+ * characters and ends in "...". Returns buf. */
+const char *term_escape(char *buf, size_t size, const char *s);
