@@ -17,6 +17,7 @@
 #define PAYLOAD_MAX_VALUE       4096            /* label or annotation value, bytes */
 #define PAYLOAD_MAX_JSON_DEPTH  8
 #define PAYLOAD_INVALID_REASON  160             /* why one alert is invalid, bytes */
+#define PAYLOAD_MAX_QUOTED_NAME 64              /* a longer label name is not named in `invalid` */
 
 /* Config (config.c) */
 #define CONFIG_MAX_FILE_BYTES   (1024 * 1024)

@@ -33,8 +33,9 @@ struct payload {
         size_t n_alerts;
 };
 
-/* Parses body (modified in place: a \u0000 escape becomes \uFFFD, see payload.c). Returns 0, or
- * 400 with a sentence in why. ret is untouched on failure. */
+/* Parses body (modified in place: a \u0000 escape becomes \uFFFD, see payload.c). Returns 0 (each
+ * alert then valid or marked invalid), 400 with a sentence in why when the request itself is bad,
+ * or 503 when out of memory. ret is untouched on failure. */
 int payload_parse(char *body, size_t len, struct payload *ret, char *why, size_t why_size);
 void payload_free(struct payload *p);
 

@@ -52,8 +52,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 (void) strlen(a->generator_url);
                 check_kv(a, a->labels, a->n_labels, true);
                 check_kv(a, a->annotations, a->n_annotations, false);
+                /* An invalid alert says why in plain text; its name may be one of the labels it
+                 * could not keep, but never longer than a value may be. */
+                size_t n = strnlen(a->invalid, sizeof(a->invalid));
+                if (n >= sizeof(a->invalid) || strlen(a->alertname) > PAYLOAD_MAX_VALUE ||
+                    strlen(a->fingerprint) > 64)
+                        abort();
+                for (size_t k = 0; k < n; k++)
+                        if (a->invalid[k] < 0x20 || a->invalid[k] > 0x7e)
+                                abort();
                 const char *name = alert_label(a, "alertname");
-                if (strcmp(a->alertname, name ? name : "") != 0)
+                if (n == 0 && strcmp(a->alertname, name ? name : "") != 0)
                         abort();
                 (void) alert_label(a, "instance");
                 (void) alert_label(a, "");
