@@ -56,13 +56,52 @@ static const char *rec_alertname(const struct audit_record *r) {
 }
 
 static const char *rec_action(const struct audit_record *r) {
-        return r->action ? r->action : action_name(r->decision->action);
+        return action_name(r->action ? r->action : r->decision ? r->decision->action : ACTION_NONE);
 }
 
 static const char *rec_gate(const struct audit_record *r) {
-        if (r->gate)
-                return r->gate;
-        return r->decision && r->decision->gate != GATE_NONE ? gate_name(r->decision->gate) : NULL;
+        enum gate g = r->action ? r->gate : r->decision ? r->decision->gate : GATE_NONE;
+        return g != GATE_NONE ? gate_name(g) : NULL;
+}
+
+static const char *rec_result(const struct audit_record *r) {
+        return r->job ? result_name(r->job->result) : NULL;
+}
+
+/* The route's parameters as the seed logs them: joined by spaces. NULL when there are none. */
+static char *rec_parameters(const struct audit_record *r) {
+        const struct argv_list *v = r->job && r->decision ? &r->decision->argv : NULL;
+        size_t len = 0;
+
+        if (!v || v->n <= r->executor_args)
+                return NULL;
+        for (size_t i = r->executor_args; i < v->n; i++)
+                len += strlen(v->v[i]) + 1;
+        _cleanup_free_ char *joined = malloc(len);
+        char *p = joined, *s = malloc(3 * len + 1);
+        if (!joined || !s) {
+                free(s);
+                return NULL;
+        }
+        for (size_t i = r->executor_args; i < v->n; i++)
+                p = stpcpy(p, v->v[i]), *p++ = i + 1 < v->n ? ' ' : '\0';
+        utf8_sanitize(s, 3 * len + 1, joined, len - 1, len);
+        return s;
+}
+
+/* The exact argument vector the playbook got. */
+static cJSON *rec_argv(const struct audit_record *r) {
+        char clean[EXEC_MAX_ARG_BYTES * 3 + 1];
+        cJSON *arr;
+
+        if (!r->job || !(arr = cJSON_CreateArray()))
+                return NULL;
+        for (size_t i = 0; r->job->argv[i]; i++) {
+                const char *a = r->job->argv[i];
+                utf8_sanitize(clean, sizeof(clean), a, strlen(a), EXEC_MAX_ARG_BYTES);
+                cJSON_AddItemToArray(arr, cJSON_CreateString(clean));
+        }
+        return arr;
 }
 
 static const char *rec_reason(const struct audit_record *r) {
@@ -73,18 +112,22 @@ char *audit_format_line(const struct audit_record *r) {
         struct text t;
         cJSON *o = cJSON_CreateObject();
         char *line = NULL;
+        _cleanup_free_ char *params = rec_parameters(r);
 
         if (!o)
                 return NULL;
-        /* Epoch seconds with exactly millisecond precision, as the seed writes them. */
+        /* Epoch seconds with exactly millisecond precision, as the seed writes them (a clock
+         * before 1970 gives "-0.500", not "0.-500"). */
         char ts[32];
-        snprintf(ts, sizeof(ts), "%lld.%03lld", (long long) (r->timestamp_ms / 1000),
-                 (long long) (r->timestamp_ms % 1000));
+        uint64_t ms = r->timestamp_ms < 0 ? -(uint64_t) r->timestamp_ms : (uint64_t) r->timestamp_ms;
+        snprintf(ts, sizeof(ts), "%s%llu.%03llu", r->timestamp_ms < 0 ? "-" : "",
+                 (unsigned long long) (ms / 1000), (unsigned long long) (ms % 1000));
         add(o, "timestamp", cJSON_CreateRaw(ts));
         add(o, "alert", string_or_null(clean_str(&t, rec_alertname(r))));
         add(o, "playbook", string_or_null(rec_playbook(r)));
-        add(o, "parameters", string_or_null(clean_str(&t, r->parameters)));
-        add(o, "success", r->job ? cJSON_CreateBool(r->job->result == EXEC_SUCCESS) : NULL);
+        add(o, "parameters", params ? cJSON_CreateString(params) : NULL);
+        add(o, "argv", rec_argv(r));
+        add(o, "success", r->job ? cJSON_CreateBool(r->job->result == RESULT_SUCCESS) : NULL);
         add(o, "confidence", r->decision && r->decision->route ?
                              cJSON_CreateNumber(r->decision->route->confidence) : NULL);
         add(o, "stdout", r->job ? cJSON_CreateString(clean(&t, r->job->out, r->job->out_len,
@@ -94,14 +137,14 @@ char *audit_format_line(const struct audit_record *r) {
         add(o, "action", cJSON_CreateString(rec_action(r)));
         add(o, "gate", string_or_null(rec_gate(r)));
         add(o, "reason", string_or_null(clean_str(&t, rec_reason(r))));
-        add(o, "result", string_or_null(r->result));
+        add(o, "result", string_or_null(rec_result(r)));
         add(o, "fingerprint", string_or_null(r->alert && *r->alert->fingerprint ? r->alert->fingerprint : NULL));
         add(o, "instance", string_or_null(clean_str(&t, label_or_null(r, "instance"))));
         add(o, "service", string_or_null(clean_str(&t, r->decision ? r->decision->service : NULL)));
         add(o, "duration_seconds", r->job ? cJSON_CreateNumber(
                 (double) (r->job->ended_ms - r->job->started_ms) / 1000.0) : NULL);
         add(o, "exit_code", r->job ? cJSON_CreateNumber(r->job->exit_code) : NULL);
-        add(o, "source", cJSON_CreateString(r->source));
+        add(o, "source", cJSON_CreateString(source_name(r->source)));
 
         char *json = cJSON_PrintUnformatted(o);
         cJSON_Delete(o);
@@ -154,11 +197,11 @@ int audit_journal(const struct audit_record *r) {
         clean_str(&instance, label_or_null(r, "instance"));
 
         if (r->job) {
-                bool ok = r->job->result == EXEC_SUCCESS;
+                bool ok = r->job->result == RESULT_SUCCESS;
                 mid = ok ? MID_EXECUTED : MID_FAILED;
                 priority = ok ? LOG_INFO : LOG_ERR;
                 snprintf(msg, sizeof(msg), "Playbook %s for %s on %s: %s (exit %d, %.3f s)",
-                         playbook, alertname.s, *instance.s ? instance.s : "-", r->result,
+                         playbook, alertname.s, *instance.s ? instance.s : "-", rec_result(r),
                          r->job->exit_code, (double) (r->job->ended_ms - r->job->started_ms) / 1000.0);
         } else if (!r->decision) {              /* an operator's override: the reason says it all */
                 mid = MID_OPERATOR;
@@ -177,10 +220,10 @@ int audit_journal(const struct audit_record *r) {
         journal_add(&e, "REMEDIATION_PLAYBOOK", playbook ? playbook : "");
         journal_add(&e, "REMEDIATION_ACTION", action);
         journal_add(&e, "REMEDIATION_GATE", gate ? gate : "");
-        journal_add(&e, "REMEDIATION_RESULT", r->result ? r->result : "");
+        journal_add(&e, "REMEDIATION_RESULT", r->job ? rec_result(r) : "");
         journal_add(&e, "REMEDIATION_FINGERPRINT", fingerprint.s);
         journal_add(&e, "REMEDIATION_INSTANCE", instance.s);
-        journal_add(&e, "REMEDIATION_SOURCE", r->source);
+        journal_add(&e, "REMEDIATION_SOURCE", source_name(r->source));
         journal_add(&e, "REMEDIATION_REASON", detail ? detail : "");
         return journal_send(&e);
 }

@@ -5,18 +5,21 @@
 #include "exec.h"
 #include "gates.h"
 #include "payload.h"
+#include "vocab.h"
 
 struct audit_record {
         int64_t timestamp_ms;           /* wall clock: the decision, or the end of the execution */
-        const char *source;             /* "webhook", "timer", "operator" */
+        enum source source;
         const struct alert *alert;      /* NULL for operator actions */
         const char *alertname;          /* used when alert is NULL */
         const struct decision *decision;
-        const struct exec_job *job;     /* NULL unless executed */
-        const char *result;             /* "success", "failure", "timeout", "aborted"; NULL otherwise */
-        const char *parameters;         /* joined expanded parameters, or NULL */
+        const struct exec_job *job;     /* NULL unless executed; its result is the record's */
+        size_t executor_args;           /* the job's argv: this many executor words, then the
+                                         * route's parameters */
         const char *playbook;           /* when there is no decision (operator actions) */
-        const char *action, *gate, *reason;   /* override the decision's (operator actions) */
+        enum action action;             /* operator actions: these override the decision's */
+        enum gate gate;
+        const char *reason;
 };
 
 /* The seed's decision-log schema plus what tells why. Returns a malloc'd single line ending in

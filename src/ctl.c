@@ -115,7 +115,7 @@ int ctl_exit_for(const struct decision *d) {
         case ACTION_BLOCKED:  return EXIT_BLOCKED;
         case ACTION_ESCALATE: return EXIT_ESCALATED;
         case ACTION_SKIPPED:  return EXIT_SKIPPED;
+        default:              return EXIT_ERROR;    /* not decided: a gate failed */
         }
-        return EXIT_ERROR;
 }
 

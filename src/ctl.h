@@ -4,7 +4,9 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+#include "gates.h"
 #include "runtime.h"
+#include "step.h"
 
 struct cJSON;
 

@@ -1,6 +1,6 @@
 /* Running a playbook: argv without a shell, its own process group, bounded capture, timeouts.
  *
- * A job is running while result == EXEC_RUNNING and pid > 0; the zombie keeps its pid and process
+ * A job is running while result == RESULT_RUNNING and pid > 0; the zombie keeps its pid and process
  * group from being reused until we reap it, so signalling -pid is safe until then and never after.
  * kill_at_ms != 0 records that we already sent SIGTERM (the timeout, or exec_abort).
  *
@@ -33,7 +33,7 @@ static void close_fd(int *fd) {
 }
 
 static bool job_running(const struct exec_job *job) {
-        return job->result == EXEC_RUNNING && job->pid > 0;
+        return job->result == RESULT_RUNNING && job->pid > 0;
 }
 
 int64_t now_monotonic_ms(void) {
@@ -41,18 +41,6 @@ int64_t now_monotonic_ms(void) {
 
         (void) clock_gettime(CLOCK_MONOTONIC, &ts);
         return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-const char *exec_result_name(enum exec_result r) {
-        switch (r) {
-        case EXEC_RUNNING:      return "running";
-        case EXEC_SUCCESS:      return "success";
-        case EXEC_FAILURE:      return "failure";
-        case EXEC_TIMEOUT:      return "timeout";
-        case EXEC_SPAWN_FAILED: return "spawn_failed";
-        case EXEC_ABORTED:      return "aborted";
-        }
-        return "unknown";
 }
 
 /* pipe2() hands out 0..2 when the caller has them closed; keep such fds clear of the dup2()s. */
@@ -122,7 +110,7 @@ static bool argv_terminated(const struct exec_job *job) {
 
 static void spawn_failed(struct exec_job *job, int r) {
         job->pid = -1;
-        job->result = EXEC_SPAWN_FAILED;
+        job->result = RESULT_SPAWN_FAILED;
         job->exit_code = r;
         job->ended_ms = now_monotonic_ms();
 }
@@ -139,7 +127,7 @@ int exec_start(struct exec_job *job, char *const envp[], int timeout_seconds) {
         job->started_ms = now_monotonic_ms();
         job->ended_ms = 0;
         job->term_at_ms = job->kill_at_ms = 0;
-        job->result = EXEC_RUNNING;
+        job->result = RESULT_RUNNING;
         job->exit_code = 0;
         job->out_len = job->err_len = 0;
         job->reported = 0;
@@ -266,13 +254,13 @@ static void job_reap(struct exec_job *job, bool aborting) {
         job->ended_ms = now_monotonic_ms();
 
         if (aborting)
-                job->result = EXEC_ABORTED;
+                job->result = RESULT_ABORTED;
         else if (job->kill_at_ms != 0)
-                job->result = EXEC_TIMEOUT;
+                job->result = RESULT_TIMEOUT;
         else if (job->exit_code == 0)
-                job->result = EXEC_SUCCESS;
+                job->result = RESULT_SUCCESS;
         else
-                job->result = EXEC_FAILURE;
+                job->result = RESULT_FAILURE;
 }
 
 /* SIGTERM at term_at, SIGKILL from kill_at on (repeating it until the reap is harmless). */
@@ -365,7 +353,7 @@ static bool any_running(const struct exec_job *jobs, size_t n) {
 
 static int find_unreported(const struct exec_job *jobs, size_t n) {
         for (size_t i = 0; i < n && i <= INT_MAX; i++)
-                if (jobs[i].result != EXEC_RUNNING && !jobs[i].reported)
+                if (jobs[i].result != RESULT_RUNNING && !jobs[i].reported)
                         return (int) i;
         return -1;
 }

@@ -4,15 +4,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "bounds.h"
-
-enum exec_result {
-        EXEC_RUNNING,
-        EXEC_SUCCESS,                   /* exit 0 */
-        EXEC_FAILURE,                   /* exit != 0, or killed by a signal we did not send */
-        EXEC_TIMEOUT,                   /* we sent SIGTERM at the timeout */
-        EXEC_SPAWN_FAILED,              /* fork or execve failed */
-        EXEC_ABORTED,                   /* we were told to stop (SIGTERM) */
-};
+#include "vocab.h"
 
 struct exec_job {
         const char *argv[EXEC_MAX_ARGS + 1];    /* NULL-terminated, already expanded */
@@ -21,17 +13,17 @@ struct exec_job {
         int pidfd, out_fd, err_fd;              /* -1 when closed */
         int64_t started_ms, ended_ms;           /* CLOCK_MONOTONIC */
         int64_t term_at_ms, kill_at_ms;         /* CLOCK_MONOTONIC; 0 = not scheduled */
-        enum exec_result result;
+        enum result result;
         int exit_code;                          /* exit status, 128+signal, or -errno on spawn failure */
         char out[EXEC_CAPTURE_BYTES];
         size_t out_len;
         char err[EXEC_CAPTURE_BYTES];
         size_t err_len;
-        int reported;                           /* set by the caller once recorded */
+        int reported;                           /* set by the caller once it has seen the end */
 };
 
 /* Starts job->argv[0] with envp (a fixed environment), stdin /dev/null, stdout/stderr captured, in
- * a new process group. On failure returns -errno and sets result EXEC_SPAWN_FAILED and ended_ms. */
+ * a new process group. On failure returns -errno and sets result RESULT_SPAWN_FAILED and ended_ms. */
 int exec_start(struct exec_job *job, char *const envp[], int timeout_seconds);
 
 /* Waits until one job ends, the monotonic deadline passes (deadline_ms < 0: no deadline), or a
@@ -40,8 +32,7 @@ int exec_start(struct exec_job *job, char *const envp[], int timeout_seconds);
  * sigfd became readable (the signal is left unread), -ECHILD when no job is running. */
 int exec_wait(struct exec_job *jobs, size_t n, int64_t deadline_ms, int sigfd);
 
-/* SIGTERM to every running job's group, SIGKILL after EXEC_KILL_GRACE_SEC; marks them EXEC_ABORTED. */
+/* SIGTERM to every running job's group, SIGKILL after EXEC_KILL_GRACE_SEC; marks them RESULT_ABORTED. */
 void exec_abort(struct exec_job *jobs, size_t n);
 
-const char *exec_result_name(enum exec_result r);   /* "success", "failure", "timeout", ... */
 int64_t now_monotonic_ms(void);

@@ -1,14 +1,14 @@
 /* remediation-webhook: one Alertmanager request on fd 0, one answer on fd 1, then exit.
  *
- *   read request -> parse payload -> [lock] route + gates decide and reserve [unlock]
- *   -> execute -> respond (at the deadline at the latest) -> [lock] record outcome [unlock]
- *   -> decision log + journal -> exit
+ * main() is the whole request, in the order the data flows. Each stage returns the HTTP status it
+ * wants sent (0: go on); only main() and the stages it calls log.
  *
  * Exit codes: 0 answered (whatever the HTTP status), 1 invalid config (--check-config), 2 usage. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,30 +16,44 @@
 #include <syslog.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
+#include "batch.h"
 #include "http.h"
 #include "metrics.h"
 #include "payload.h"
-#include "runtime.h"
+#include "step.h"
+#include "store.h"
 #include "util.h"
 
 #define AUTH_TOKEN_MAX        4096
 #define PLACEHOLDER_TOKEN     "REPLACE_WITH_RANDOM_TOKEN"
+
+enum endpoint { ENDPOINT_WEBHOOK = 1, ENDPOINT_HEALTH, ENDPOINT_METRICS };
 
 /* Everything one request needs, from the read to the last record. */
 struct request {
         struct runtime rt;
         const char *check_config;
         struct http_request http;
+        enum endpoint endpoint;
         struct payload payload;
         struct batch batch;
         int64_t received_ms;                    /* monotonic */
-        bool answered;
+        const char *extra_header;               /* with an error status */
+        char why[256];                          /* the error's sentence */
 };
 
+__attribute__((format(printf, 3, 4)))
+static int refuse(struct request *rq, int status, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(rq->why, sizeof(rq->why), fmt, ap);
+        va_end(ap);
+        return status;
+}
 
 /* ---- answering ---- */
 
-static void respond_json(struct request *rq, int status, const char *extra, cJSON *body) {
+static void respond_json(int status, const char *extra, cJSON *body) {
         char *text = body ? cJSON_PrintUnformatted(body) : NULL;
         static const char oom[] = "{\"status\":\"error\",\"error\":\"out of memory\"}";
 
@@ -51,14 +65,44 @@ static void respond_json(struct request *rq, int status, const char *extra, cJSO
                 rt_log(LOG_WARNING, "answer %d not delivered: %s", status, strerror(-r));
         free(text);
         cJSON_Delete(body);
-        rq->answered = true;
 }
 
-static void respond_error(struct request *rq, int status, const char *extra, const char *message) {
+static void respond_error(const struct request *rq, int status) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "status", "error");
-        cJSON_AddStringToObject(o, "error", message);
-        respond_json(rq, status, extra, o);
+        cJSON_AddStringToObject(o, "error", rq->why[0] ? rq->why : http_reason(status));
+        respond_json(status, rq->extra_header, o);
+}
+
+/* Every alert's decision, and each execution's result so far ("running" past the deadline). */
+static void respond_processed(const struct request *rq) {
+        const struct batch *b = &rq->batch;
+        cJSON *o = cJSON_CreateObject(), *results;
+
+        cJSON_AddStringToObject(o, "status", "processed");
+        cJSON_AddNumberToObject(o, "alerts_received", (double) b->n);
+        results = cJSON_AddArrayToObject(o, "results");
+        for (size_t i = 0; i < b->n; i++) {
+                const struct decision *d = &b->decisions[i];
+                const struct alert *a = &b->alerts[i];
+                const struct exec_job *job = batch_job(b, i);
+                char alertname[AUDIT_TEXT_CHARS * 4 + 1];
+                cJSON *r = cJSON_CreateObject();
+
+                utf8_sanitize(alertname, sizeof(alertname), a->alertname, strlen(a->alertname), AUDIT_TEXT_CHARS);
+                cJSON_AddStringToObject(r, "alert", alertname);
+                cJSON_AddItemToObject(r, "fingerprint", *a->fingerprint ? cJSON_CreateString(a->fingerprint)
+                                                                       : cJSON_CreateNull());
+                cJSON_AddStringToObject(r, "action", action_name(d->action));
+                cJSON_AddItemToObject(r, "gate", d->gate ? cJSON_CreateString(gate_name(d->gate)) : cJSON_CreateNull());
+                cJSON_AddItemToObject(r, "playbook", d->route && d->route->playbook ?
+                                      cJSON_CreateString(d->route->playbook) : cJSON_CreateNull());
+                cJSON_AddItemToObject(r, "result", job ? cJSON_CreateString(result_name(job->result))
+                                                       : cJSON_CreateNull());
+                cJSON_AddStringToObject(r, "reason", d->reason);
+                cJSON_AddItemToArray(results, r);
+        }
+        respond_json(200, NULL, o);
 }
 
 /* Closes the connection so the client has its answer while playbooks still run. */
@@ -75,130 +119,114 @@ static void hang_up(void) {
 
 static int read_token(const struct config *cfg, char *buf, size_t size) {
         const char *name = cfg->auth_token_file, *creds = getenv("CREDENTIALS_DIRECTORY");
-        char path[4096];
-        int fd = -1;
+        char path[4096], *text = NULL;
+        size_t len = 0, n;
+        int r = -ENOENT;
 
+        /* A regular file only: a FIFO would block the request, bounded: the token's size. */
         if (name[0] != '/' && creds) {
                 snprintf(path, sizeof(path), "%s/%s", creds, name);
-                fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                r = read_file_bounded(AT_FDCWD, path, size - 1, &text, &len);
         }
-        if (fd < 0 && name[0] != '/') {
+        if (r < 0 && name[0] != '/') {
                 const char *slash = strrchr(cfg->path, '/');
                 int dirlen = slash ? (int) (slash - cfg->path) : 1;
                 snprintf(path, sizeof(path), "%.*s/%s", dirlen, slash ? cfg->path : ".", name);
-                fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+                r = read_file_bounded(AT_FDCWD, path, size - 1, &text, &len);
         }
-        if (fd < 0 && name[0] == '/')
-                fd = open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        ssize_t n = read(fd, buf, size - 1);
-        int saved = errno;
-        close(fd);
-        if (n < 0)
-                return -saved;
-        while (n > 0 && strchr(" \t\r\n", buf[n - 1]))
-                n--;
+        if (name[0] == '/')
+                r = read_file_bounded(AT_FDCWD, name, size - 1, &text, &len);
+        if (r < 0)
+                return r == -EFBIG ? -EINVAL : r;
+        for (n = len; n > 0 && strchr(" \t\r\n", text[n - 1]); n--)
+                ;
+        memcpy(buf, text, n);
         buf[n] = '\0';
-        if (n == 0 || (size_t) n >= size - 1 || strcmp(buf, PLACEHOLDER_TOKEN) == 0)
+        explicit_bzero(text, len);
+        free(text);
+        if (n == 0 || n >= size - 1 || strcmp(buf, PLACEHOLDER_TOKEN) == 0)
                 return -EINVAL;
         return (int) n;
 }
 
-/* 0 when the request may go on, else the status to answer with. */
-static int check_auth(struct request *rq) {
+/* ---- the stages ---- */
+
+/* fd 0 -> one HTTP request. */
+static int read_request(struct request *rq) {
+        const struct config *cfg = rq->rt.cfg_error ? NULL : &rq->rt.cfg;
+        int status = http_read_request(STDIN_FILENO, STDOUT_FILENO, &rq->http,
+                                       cfg ? cfg->max_body_bytes : HTTP_DEFAULT_MAX_BODY,
+                                       (cfg ? cfg->read_timeout_seconds : HTTP_DEFAULT_READ_TIMEOUT_SEC) * 1000);
+        if (status)
+                rt_log(LOG_WARNING, "request refused: %d %s", status, http_reason(status));
+        return status;
+}
+
+/* Method and path -> the endpoint. */
+static int route(struct request *rq) {
+        static const struct { const char *path, *method, *allow; enum endpoint e; } table[] = {
+                { "/webhook", "POST", "Allow: POST\r\n", ENDPOINT_WEBHOOK },
+                { "/health",  "GET",  "Allow: GET\r\n",  ENDPOINT_HEALTH },
+                { "/metrics", "GET",  "Allow: GET\r\n",  ENDPOINT_METRICS },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(table); i++) {
+                if (strcmp(rq->http.path, table[i].path) != 0)
+                        continue;
+                if (strcmp(rq->http.method, table[i].method) != 0) {
+                        rq->extra_header = table[i].allow;
+                        return refuse(rq, 405, "method not allowed");
+                }
+                rq->endpoint = table[i].e;
+                return 0;
+        }
+        return refuse(rq, 404, "not found");
+}
+
+/* The config, and the bearer token when it asks for one. */
+static int authenticate(struct request *rq) {
         char token[AUTH_TOKEN_MAX + 1];
 
+        if (rq->rt.cfg_error)   /* without the config there is no telling whether a token is needed */
+                return refuse(rq, 500, "configuration is invalid; see the journal");
         if (!rq->rt.cfg.auth_token_file)
                 return 0;
         int n = read_token(&rq->rt.cfg, token, sizeof(token));
         if (n < 0) {
                 rt_log(LOG_ERR, "auth token file '%s' unusable (%s): refusing every request",
-                        rq->rt.cfg.auth_token_file, n == -EINVAL ? "empty, too long or the placeholder"
-                                                               : strerror(-n));
-                return 500;
+                       rq->rt.cfg.auth_token_file, n == -EINVAL ? "empty, too long or the placeholder"
+                                                              : strerror(-n));
+                return refuse(rq, 500, "authentication unavailable");
         }
         const char *h = rq->http.authorization;
         bool ok = rq->http.has_authorization && strncasecmp(h, "Bearer ", 7) == 0 &&
                   equal_constant_time(h + 7, strlen(h + 7), token, (size_t) n);
         explicit_bzero(token, sizeof(token));
-        return ok ? 0 : 401;
+        if (ok)
+                return 0;
+        rt_log(LOG_WARNING, "request refused: 401 missing or wrong bearer token");
+        rq->extra_header = "WWW-Authenticate: Bearer\r\n";
+        return refuse(rq, 401, "missing or wrong bearer token");
 }
 
-static void respond_processed(struct request *rq) {
-        cJSON *o = cJSON_CreateObject(), *results = NULL;
-        size_t j = 0;
-
-        cJSON_AddStringToObject(o, "status", "processed");
-        cJSON_AddNumberToObject(o, "alerts_received", (double) rq->batch.n);
-        results = cJSON_AddArrayToObject(o, "results");
-        for (size_t i = 0; i < rq->batch.n; i++) {
-                const struct decision *d = &rq->batch.decisions[i];
-                const struct alert *a = &rq->batch.alerts[i];
-                char alertname[AUDIT_TEXT_CHARS * 4 + 1];
-                cJSON *r = cJSON_CreateObject();
-
-                utf8_sanitize(alertname, sizeof(alertname), a->alertname, strlen(a->alertname), AUDIT_TEXT_CHARS);
-                cJSON_AddStringToObject(r, "alert", alertname);
-                cJSON_AddItemToObject(r, "fingerprint", *a->fingerprint ? cJSON_CreateString(a->fingerprint)
-                                                                       : cJSON_CreateNull());
-                cJSON_AddStringToObject(r, "action", action_name(d->action));
-                cJSON_AddItemToObject(r, "gate", d->gate ? cJSON_CreateString(gate_name(d->gate)) : cJSON_CreateNull());
-                cJSON_AddItemToObject(r, "playbook", d->route && d->route->playbook ?
-                                      cJSON_CreateString(d->route->playbook) : cJSON_CreateNull());
-                cJSON_AddItemToObject(r, "result", d->action == ACTION_EXECUTED ?
-                                      cJSON_CreateString(job_result(&rq->batch.jobs[j++])) : cJSON_CreateNull());
-                cJSON_AddStringToObject(r, "reason", d->reason);
-                cJSON_AddItemToArray(results, r);
-        }
-        respond_json(rq, 200, NULL, o);
-}
-
-/* ---- the webhook ---- */
-
-/* Called when every playbook has ended, or at the response deadline with some still running. */
-static void answer(void *data) {
-        struct request *rq = data;
-        respond_processed(rq);
-        hang_up();
-}
-
-static void serve_webhook(struct request *rq) {
-        char why[256];
-        int status, r;
-
-        if (rq->rt.cfg_error)
-                return respond_error(rq, 500, NULL, "configuration is invalid; see the journal");
-        if ((status = check_auth(rq))) {
-                rt_log(LOG_WARNING, "request refused: %d %s", status,
-                        status == 401 ? "missing or wrong bearer token" : "authentication unavailable");
-                return respond_error(rq, status, status == 401 ? "WWW-Authenticate: Bearer\r\n" : NULL,
-                                     status == 401 ? "missing or wrong bearer token" : "authentication unavailable");
-        }
-        status = payload_parse(rq->http.body, rq->http.body_len, &rq->payload, why, sizeof(why));
+/* The body -> alerts. Only a bad envelope refuses the request; a bad alert is decided alone. */
+static int parse(struct request *rq) {
+        int status = payload_parse(rq->http.body, rq->http.body_len, &rq->payload, rq->why, sizeof(rq->why));
         if (status) {
-                rt_log(LOG_WARNING, "payload refused (%d): %s", status, why);
-                return respond_error(rq, status, NULL, why);
+                rt_log(LOG_WARNING, "payload refused (%d): %s", status, rq->why);
+                return status;
         }
         if (batch_init(&rq->batch, rq->payload.alerts, rq->payload.n_alerts) < 0)
-                return respond_error(rq, 503, NULL, "out of memory");
+                return refuse(rq, 503, "cannot watch for stop requests or out of memory");
+        return 0;
+}
+
+/* [lock] The gates decide every alert and reserve what it takes [unlock]. */
+static int decide(struct request *rq) {
         rt_open_log(&rq->rt);
-        r = rt_decide(&rq->rt, &rq->batch, 200);
+        int r = batch_decide(&rq->rt, &rq->batch, 200);
         if (r < 0)      /* nothing was reserved, so nothing may run: Alertmanager retries 5xx */
-                return respond_error(rq, r == -EPROTONOSUPPORT ? 500 : 503, NULL,
-                                     "state unavailable; nothing executed");
-        if (rq->batch.n_executions == 0) {
-                /* Nothing runs: the decision is reserved and saved, so the client may have its
-                 * answer before the decision log and the journal are written. */
-                answer(rq);
-                return rt_record_decisions(&rq->rt, &rq->batch);
-        }
-        rt_record_decisions(&rq->rt, &rq->batch);
-        rt_execute(&rq->rt, &rq->batch,
-                   rq->received_ms + (int64_t) rq->rt.cfg.response_deadline_seconds * 1000,
-                   answer, rq);
-        if (!rq->answered)      /* stopped by SIGTERM before anything ended */
-                respond_processed(rq);
+                return refuse(rq, r == -EPROTONOSUPPORT ? 500 : 503, "state unavailable; nothing executed");
+        return 0;
 }
 
 /* ---- health and metrics ---- */
@@ -206,7 +234,7 @@ static void serve_webhook(struct request *rq) {
 static void serve_health(struct request *rq) {
         struct state st = {};
         int state_r = rt_read_state(&rq->rt, &st);
-        bool state_ok = state_r == 0 || state_r == -ENOENT;
+        bool state_ok = (state_r == 0 || state_r == -ENOENT) && store_check_writable(rq->rt.state_dir) == 0;
         int log_fd = audit_open_log(rq->rt.decision_log);
         bool log_ok = log_fd >= 0;
 
@@ -219,28 +247,24 @@ static void serve_health(struct request *rq) {
         cJSON_AddStringToObject(o, "config", rq->rt.cfg_error == 0 ? "ok" : "invalid");
         cJSON_AddStringToObject(o, "state_dir", state_ok ? "ok" : "unusable");
         cJSON_AddStringToObject(o, "decision_log", log_ok ? "ok" : "unwritable");
-        respond_json(rq, ok ? 200 : 503, NULL, o);
+        respond_json(ok ? 200 : 503, NULL, o);
 }
 
-static void serve_metrics(struct request *rq) {
+static int serve_metrics(struct request *rq) {
         struct state st = {};
-        int status;
+        int status = authenticate(rq);
 
-        if (rq->rt.cfg_error)   /* without the config there is no telling whether a token is needed */
-                return respond_error(rq, 500, NULL, "configuration is invalid; see the journal");
-        if ((status = check_auth(rq)))
-                return respond_error(rq, status, status == 401 ? "WWW-Authenticate: Bearer\r\n" : NULL,
-                                     status == 401 ? "missing or wrong bearer token" : "authentication unavailable");
+        if (status)
+                return status;
         (void) rt_read_state(&rq->rt, &st);
-        _cleanup_free_ char *text = metrics_render(&rq->rt.cfg, &st,
-                                                   now_realtime_ms() / 1000);
+        _cleanup_free_ char *text = metrics_render(&rq->rt.cfg, &st, now_realtime_ms() / 1000);
         state_free(&st);
         if (!text)
-                return respond_error(rq, 503, NULL, "out of memory");
+                return refuse(rq, 503, "out of memory");
         if (http_respond(STDOUT_FILENO, 200, "text/plain; version=0.0.4; charset=utf-8", NULL,
                          text, strlen(text)) < 0)
                 rt_log(LOG_WARNING, "metrics answer not delivered");
-        rq->answered = true;
+        return 0;
 }
 
 /* ---- start ---- */
@@ -312,22 +336,6 @@ static int parse_options(int argc, char **argv, struct request *rq) {
         return 0;
 }
 
-static void route_request(struct request *rq) {
-        const char *method = rq->http.method, *path = rq->http.path;
-
-        if (strcmp(path, "/webhook") == 0) {
-                if (strcmp(method, "POST") != 0)
-                        return respond_error(rq, 405, "Allow: POST\r\n", "method not allowed");
-                return serve_webhook(rq);
-        }
-        if (strcmp(path, "/health") == 0 || strcmp(path, "/metrics") == 0) {
-                if (strcmp(method, "GET") != 0)
-                        return respond_error(rq, 405, "Allow: GET\r\n", "method not allowed");
-                return path[1] == 'h' ? serve_health(rq) : serve_metrics(rq);
-        }
-        respond_error(rq, 404, NULL, "not found");
-}
-
 int main(int argc, char **argv) {
         struct request rq = { .received_ms = now_monotonic_ms() };
         int status;
@@ -337,17 +345,28 @@ int main(int argc, char **argv) {
         if (rq.check_config)
                 return check_config(rq.check_config);
         signal(SIGPIPE, SIG_IGN);       /* a client that hangs up gets EPIPE, not our death */
+        rt_init(&rq.rt, SOURCE_WEBHOOK);
 
-        rt_init(&rq.rt, "webhook");
-        const struct config *cfg = rq.rt.cfg_error ? NULL : &rq.rt.cfg;
-        status = http_read_request(STDIN_FILENO, STDOUT_FILENO, &rq.http,
-                                   cfg ? cfg->max_body_bytes : HTTP_DEFAULT_MAX_BODY,
-                                   (cfg ? cfg->read_timeout_seconds : HTTP_DEFAULT_READ_TIMEOUT_SEC) * 1000);
-        if (status) {
-                rt_log(LOG_WARNING, "request refused: %d %s", status, http_reason(status));
-                respond_error(&rq, status, NULL, http_reason(status));
-        } else
-                route_request(&rq);
+        status = read_request(&rq);
+        if (!status)
+                status = route(&rq);
+        if (!status && rq.endpoint == ENDPOINT_HEALTH)
+                serve_health(&rq);
+        else if (!status && rq.endpoint == ENDPOINT_METRICS)
+                status = serve_metrics(&rq);
+        else if (!status && !(status = authenticate(&rq)) && !(status = parse(&rq)) &&
+                 !(status = decide(&rq))) {
+                struct batch *b = &rq.batch;
+                batch_start(&rq.rt, b);
+                batch_wait(b, rq.received_ms + (int64_t) rq.rt.cfg.response_deadline_seconds * 1000);
+                respond_processed(&rq);         /* every playbook ended, or the deadline passed */
+                hang_up();
+                batch_wait(b, -1);              /* the rest go on without a client */
+                batch_record(&rq.rt, b);        /* [lock] breakers, metrics, running entries */
+                batch_log(&rq.rt, b);           /* decision log + journal */
+        }
+        if (status)
+                respond_error(&rq, status);
 
         batch_free(&rq.batch);
         payload_free(&rq.payload);

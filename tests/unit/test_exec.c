@@ -93,8 +93,8 @@ static void assert_bytes(const char *buf, size_t len, const char *want) {
                 fail_msg("got \"%.*s\" (%zu bytes), want \"%s\"", (int) len, buf, len, want);
 }
 
-static void assert_ended(const struct exec_job *job, enum exec_result result, int exit_code) {
-        assert_string_equal(exec_result_name(job->result), exec_result_name(result));
+static void assert_ended(const struct exec_job *job, enum result result, int exit_code) {
+        assert_string_equal(result_name(job->result), result_name(result));
         assert_int_equal(job->exit_code, exit_code);
         assert_int_equal(job->pidfd, -1);
         assert_int_equal(job->out_fd, -1);
@@ -106,7 +106,7 @@ static void test_true(void **state) {
         (void) state;
         set_argv(&jobs[0], "/bin/true", NULL);
         run(plain_env, 10);
-        assert_ended(&jobs[0], EXEC_SUCCESS, 0);
+        assert_ended(&jobs[0], RESULT_SUCCESS, 0);
         assert_int_equal(jobs[0].out_len, 0);
         assert_int_equal(jobs[0].err_len, 0);
         assert_int_equal(wait_next(1), -ECHILD);
@@ -116,14 +116,14 @@ static void test_false(void **state) {
         (void) state;
         set_argv(&jobs[0], "/bin/false", NULL);
         run(plain_env, 10);
-        assert_ended(&jobs[0], EXEC_FAILURE, 1);
+        assert_ended(&jobs[0], RESULT_FAILURE, 1);
 }
 
 static void test_exit_code_and_streams(void **state) {
         (void) state;
         set_argv(&jobs[0], "/bin/sh", "-c", "echo out; echo err >&2; exit 42", NULL);
         run(plain_env, 10);
-        assert_ended(&jobs[0], EXEC_FAILURE, 42);
+        assert_ended(&jobs[0], RESULT_FAILURE, 42);
         assert_bytes(jobs[0].out, jobs[0].out_len, "out\n");
         assert_bytes(jobs[0].err, jobs[0].err_len, "err\n");
 }
@@ -132,7 +132,7 @@ static void test_killed_by_other_signal(void **state) {
         (void) state;
         set_argv(&jobs[0], "/bin/sh", "-c", "kill -KILL $$", NULL);
         run(plain_env, 10);
-        assert_ended(&jobs[0], EXEC_FAILURE, 128 + SIGKILL);
+        assert_ended(&jobs[0], RESULT_FAILURE, 128 + SIGKILL);
 }
 
 static void test_argv_verbatim(void **state) {
@@ -146,7 +146,7 @@ static void test_argv_verbatim(void **state) {
         set_argv(&jobs[0], "/usr/bin/printf", "<%s>", "two words", "\"dq\" 'sq'", subst, semi,
                  "line1\nline2", "*", "`id`", "", "a|b&c>d", NULL);
         run(plain_env, 10);
-        assert_ended(&jobs[0], EXEC_SUCCESS, 0);
+        assert_ended(&jobs[0], RESULT_SUCCESS, 0);
         snprintf(want, sizeof want, "<two words><\"dq\" 'sq'><%s><%s><line1\nline2><*><`id`><><a|b&c>d>",
                  subst, semi);
         assert_bytes(jobs[0].out, jobs[0].out_len, want);
@@ -162,13 +162,13 @@ static void test_env_exact(void **state) {
         (void) state;
         set_argv(&jobs[0], "/usr/bin/env", NULL);
         run(envp, 10);
-        assert_ended(&jobs[0], EXEC_SUCCESS, 0);
+        assert_ended(&jobs[0], RESULT_SUCCESS, 0);
         assert_bytes(jobs[0].out, jobs[0].out_len, "A=1\nB=x y\nC=$(id)\n");
 
         set_argv(&jobs[1], "/usr/bin/env", NULL);
         assert_int_equal(exec_start(&jobs[1], empty_env, 10), 0);
         assert_int_equal(wait_next(2), 1);
-        assert_ended(&jobs[1], EXEC_SUCCESS, 0);
+        assert_ended(&jobs[1], RESULT_SUCCESS, 0);
         assert_int_equal(jobs[1].out_len, 0);
 }
 
@@ -176,7 +176,7 @@ static void test_stdout_truncated(void **state) {
         (void) state;
         set_argv(&jobs[0], "/bin/sh", "-c", "head -c 1000000 /dev/zero; echo done >&2; exit 3", NULL);
         run(plain_env, 20);
-        assert_ended(&jobs[0], EXEC_FAILURE, 3);
+        assert_ended(&jobs[0], RESULT_FAILURE, 3);
         assert_int_equal(jobs[0].out_len, EXEC_CAPTURE_BYTES);
         assert_bytes(jobs[0].err, jobs[0].err_len, "done\n");
 }
@@ -187,7 +187,7 @@ static void test_stderr_truncated(void **state) {
         (void) state;
         set_argv(&jobs[0], "/bin/sh", "-c", "head -c 1000000 /dev/zero >&2; echo done", NULL);
         run(plain_env, 20);
-        assert_ended(&jobs[0], EXEC_SUCCESS, 0);
+        assert_ended(&jobs[0], RESULT_SUCCESS, 0);
         assert_int_equal(jobs[0].err_len, EXEC_CAPTURE_BYTES);
         assert_memory_equal(jobs[0].err, zeros, EXEC_CAPTURE_BYTES);
         assert_bytes(jobs[0].out, jobs[0].out_len, "done\n");
@@ -198,7 +198,7 @@ static void test_stdin_is_dev_null(void **state) {
         /* cat would block on anything but an empty stdin. */
         set_argv(&jobs[0], "/bin/sh", "-c", "cat; readlink /proc/self/fd/0", NULL);
         run(plain_env, 10);
-        assert_ended(&jobs[0], EXEC_SUCCESS, 0);
+        assert_ended(&jobs[0], RESULT_SUCCESS, 0);
         assert_bytes(jobs[0].out, jobs[0].out_len, "/dev/null\n");
 }
 
@@ -213,7 +213,7 @@ static void test_no_fd_leak_into_child(void **state) {
         set_argv(&jobs[0], "/bin/sh", "-c", "ls /proc/$$/fd; :", NULL);
         run(plain_env, 10);
         close(leaky);
-        assert_ended(&jobs[0], EXEC_SUCCESS, 0);
+        assert_ended(&jobs[0], RESULT_SUCCESS, 0);
         assert_bytes(jobs[0].out, jobs[0].out_len, "0\n1\n2\n");
 }
 
@@ -234,7 +234,7 @@ static void test_signals_reset_in_child(void **state) {
 
         assert_int_equal(sigaction(SIGUSR2, &old, NULL), 0);
         assert_int_equal(sigprocmask(SIG_SETMASK, &saved, NULL), 0);
-        assert_ended(&jobs[0], EXEC_SUCCESS, 0);
+        assert_ended(&jobs[0], RESULT_SUCCESS, 0);
         assert_bytes(jobs[0].out, jobs[0].out_len, "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
 }
 
@@ -262,13 +262,13 @@ static void test_own_process_group(void **state) {
         assert_true(fcntl(jobs[0].err_fd, F_GETFL) & O_NONBLOCK);
         assert_int_equal(jobs[0].term_at_ms, jobs[0].started_ms + 60000);
         assert_int_equal(jobs[0].kill_at_ms, 0);
-        assert_int_equal(jobs[0].result, EXEC_RUNNING);
+        assert_int_equal(jobs[0].result, RESULT_RUNNING);
         /* teardown aborts it */
 }
 
 static void assert_spawn_failed(struct exec_job *job, int r, int want) {
         assert_int_equal(r, want);
-        assert_ended(job, EXEC_SPAWN_FAILED, want);
+        assert_ended(job, RESULT_SPAWN_FAILED, want);
 }
 
 static void test_nonexistent(void **state) {
@@ -314,7 +314,7 @@ static void test_argv_unterminated(void **state) {
         /* The most arguments there is room for. */
         jobs[0].argv[EXEC_MAX_ARGS] = NULL;
         run(plain_env, 10);
-        assert_ended(&jobs[0], EXEC_SUCCESS, 0);
+        assert_ended(&jobs[0], RESULT_SUCCESS, 0);
 }
 
 static void test_timeout(void **state) {
@@ -323,7 +323,7 @@ static void test_timeout(void **state) {
         (void) state;
         set_argv(&jobs[0], "/bin/sleep", "30", NULL);
         run(plain_env, 1);
-        assert_ended(&jobs[0], EXEC_TIMEOUT, 128 + SIGTERM);
+        assert_ended(&jobs[0], RESULT_TIMEOUT, 128 + SIGTERM);
         assert_true(jobs[0].ended_ms - t0 >= 1000);
         assert_true(jobs[0].ended_ms - t0 < 8000);
 }
@@ -335,7 +335,7 @@ static void test_sigkill_after_grace(void **state) {
         (void) state;
         set_argv(&jobs[0], "/bin/sh", "-c", "trap '' TERM; sleep 30; exit 0", NULL);
         run(plain_env, 1);
-        assert_ended(&jobs[0], EXEC_TIMEOUT, 128 + SIGKILL);
+        assert_ended(&jobs[0], RESULT_TIMEOUT, 128 + SIGKILL);
         assert_true(jobs[0].ended_ms - t0 >= (1 + EXEC_KILL_GRACE_SEC) * 1000);
         assert_true(jobs[0].ended_ms - t0 < (1 + EXEC_KILL_GRACE_SEC + 8) * 1000);
 }
@@ -349,7 +349,7 @@ static void test_grandchild_holding_pipes(void **state) {
         assert_true(now_monotonic_ms() - t0 < 5000);
         /* The group outlives the direct child: sleep is still in it. */
         assert_int_equal(kill(-jobs[0].pid, SIGKILL), 0);
-        assert_ended(&jobs[0], EXEC_SUCCESS, 0);
+        assert_ended(&jobs[0], RESULT_SUCCESS, 0);
         assert_bytes(jobs[0].out, jobs[0].out_len, "started\n");
 }
 
@@ -362,11 +362,11 @@ static void test_deadline(void **state) {
         assert_int_equal(exec_wait(jobs, 1, 0, -1), -ETIME);   /* already past */
         assert_int_equal(exec_wait(jobs, 1, now_monotonic_ms() + 100, -1), -ETIME);
         assert_true(now_monotonic_ms() - t0 >= 100);
-        assert_int_equal(jobs[0].result, EXEC_RUNNING);
+        assert_int_equal(jobs[0].result, RESULT_RUNNING);
         assert_int_equal(kill(jobs[0].pid, 0), 0);
         assert_int_equal(exec_wait(jobs, 1, -1, -1), 0);
         jobs[0].reported = 1;
-        assert_ended(&jobs[0], EXEC_SUCCESS, 0);
+        assert_ended(&jobs[0], RESULT_SUCCESS, 0);
         assert_int_equal(exec_wait(jobs, 1, -1, -1), -ECHILD);
 }
 
@@ -390,13 +390,13 @@ static void test_many_jobs(void **state) {
         assert_int_equal(r, -ECHILD);
         for (size_t i = 0; i < 6; i++)
                 assert_int_equal(seen[i], 1);
-        assert_ended(&jobs[0], EXEC_SUCCESS, 0);
-        assert_ended(&jobs[1], EXEC_FAILURE, 1);
-        assert_ended(&jobs[2], EXEC_FAILURE, 5);
+        assert_ended(&jobs[0], RESULT_SUCCESS, 0);
+        assert_ended(&jobs[1], RESULT_FAILURE, 1);
+        assert_ended(&jobs[2], RESULT_FAILURE, 5);
         assert_bytes(jobs[2].out, jobs[2].out_len, "two\n");
-        assert_ended(&jobs[3], EXEC_SPAWN_FAILED, -ENOENT);
-        assert_ended(&jobs[4], EXEC_SUCCESS, 0);
-        assert_ended(&jobs[5], EXEC_SUCCESS, 0);
+        assert_ended(&jobs[3], RESULT_SPAWN_FAILED, -ENOENT);
+        assert_ended(&jobs[4], RESULT_SUCCESS, 0);
+        assert_ended(&jobs[5], RESULT_SUCCESS, 0);
         assert_int_equal(jobs[5].out_len, EXEC_CAPTURE_BYTES);
         assert_int_equal(jobs[5].err_len, EXEC_CAPTURE_BYTES);
 }
@@ -431,7 +431,7 @@ static void test_sigfd_pending(void **state) {
         assert_int_equal(raise(SIGUSR1), 0);
         assert_int_equal(exec_wait(jobs, 1, now_monotonic_ms() + WAIT_LIMIT_MS, sigfd), -EINTR);
         assert_int_equal(exec_wait(jobs, 1, now_monotonic_ms() + WAIT_LIMIT_MS, sigfd), -EINTR);
-        assert_int_equal(jobs[0].result, EXEC_RUNNING);
+        assert_int_equal(jobs[0].result, RESULT_RUNNING);
         usr1_done(sigfd, &saved);
 }
 
@@ -447,11 +447,11 @@ static void test_sigfd_during_wait(void **state) {
         assert_int_equal(exec_start(&jobs[0], plain_env, 60), 0);
         assert_int_equal(exec_wait(jobs, 1, now_monotonic_ms() + WAIT_LIMIT_MS, sigfd), -EINTR);
         assert_true(now_monotonic_ms() - t0 < 10000);
-        assert_int_equal(jobs[0].result, EXEC_RUNNING);
+        assert_int_equal(jobs[0].result, RESULT_RUNNING);
         usr1_done(sigfd, &saved);
 
         exec_abort(jobs, 1);
-        assert_ended(&jobs[0], EXEC_ABORTED, 128 + SIGTERM);
+        assert_ended(&jobs[0], RESULT_ABORTED, 128 + SIGTERM);
 }
 
 static void test_abort(void **state) {
@@ -469,9 +469,9 @@ static void test_abort(void **state) {
 
         exec_abort(jobs, 3);
         assert_true(now_monotonic_ms() - t0 < (EXEC_KILL_GRACE_SEC - 2) * 1000);
-        assert_ended(&jobs[0], EXEC_ABORTED, 128 + SIGTERM);
-        assert_ended(&jobs[1], EXEC_SUCCESS, 0);
-        assert_ended(&jobs[2], EXEC_ABORTED, 128 + SIGTERM);
+        assert_ended(&jobs[0], RESULT_ABORTED, 128 + SIGTERM);
+        assert_ended(&jobs[1], RESULT_SUCCESS, 0);
+        assert_ended(&jobs[2], RESULT_ABORTED, 128 + SIGTERM);
 
         while ((r = wait_next(3)) >= 0)
                 seen[r]++;
@@ -489,12 +489,12 @@ static void test_no_jobs(void **state) {
 
 static void test_result_names(void **state) {
         (void) state;
-        assert_string_equal(exec_result_name(EXEC_RUNNING), "running");
-        assert_string_equal(exec_result_name(EXEC_SUCCESS), "success");
-        assert_string_equal(exec_result_name(EXEC_FAILURE), "failure");
-        assert_string_equal(exec_result_name(EXEC_TIMEOUT), "timeout");
-        assert_string_equal(exec_result_name(EXEC_SPAWN_FAILED), "spawn_failed");
-        assert_string_equal(exec_result_name(EXEC_ABORTED), "aborted");
+        assert_string_equal(result_name(RESULT_RUNNING), "running");
+        assert_string_equal(result_name(RESULT_SUCCESS), "success");
+        assert_string_equal(result_name(RESULT_FAILURE), "failure");
+        assert_string_equal(result_name(RESULT_TIMEOUT), "timeout");
+        assert_string_equal(result_name(RESULT_SPAWN_FAILED), "spawn_failed");
+        assert_string_equal(result_name(RESULT_ABORTED), "aborted");
 }
 
 static void test_monotonic(void **state) {

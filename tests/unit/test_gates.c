@@ -55,6 +55,23 @@ static struct alert alert(const char *name, const char *instance, const char *la
         return a;
 }
 
+/* What the handler's locked step does with one alert: evaluate, apply the plan, prune. */
+static int gates_decide(const struct config *c, struct state *s, const struct alert *a, int64_t now,
+                        struct decision *d) {
+        int r = gates_evaluate(c, s, a, now, d, NULL);
+        if (r == 0 && (r = gates_apply(c, s, a, d)) == 0)
+                gates_prune(c, s, now);
+        return r;
+}
+
+/* How the outcome step records an execution's end. Returns true when the circuit opened. */
+static bool gates_record_outcome(const struct config *c, struct state *s, const char *playbook,
+                                 bool success, bool was_trial, int64_t now) {
+        struct breaker *b = state_breaker(s, playbook, 1);
+        assert_non_null(b);
+        return breaker_apply(c, b, success ? BREAKER_SUCCEEDED : BREAKER_FAILED, was_trial, now);
+}
+
 /* Decides at `now`; when it executes, records the outcome at the same second. */
 static enum gate step(const struct config *c, struct state *s, const struct alert *a, int64_t now,
                       bool success, enum action *ret_action) {
@@ -115,13 +132,13 @@ static void seed_circuit_timeline(void **unused) {
         assert_int_equal(step(&c, &s, &a, T(10, 0, 0), false, &act), GATE_NONE);
         assert_int_equal(act, ACTION_EXECUTED);
         assert_int_equal(step(&c, &s, &a, T(10, 15, 0), false, &act), GATE_NONE);
-        assert_int_equal(gates_breaker_state(&c, state_breaker(&s, "self-healing-restart", 0), T(10, 15, 0)), BREAKER_CLOSED);
+        assert_int_equal(breaker_state(&c, state_breaker(&s, "self-healing-restart", 0), T(10, 15, 0)), BREAKER_CLOSED);
         assert_int_equal(step(&c, &s, &a, T(10, 30, 0), false, &act), GATE_NONE);
-        assert_int_equal(gates_breaker_state(&c, state_breaker(&s, "self-healing-restart", 0), T(10, 30, 0)), BREAKER_OPEN);
+        assert_int_equal(breaker_state(&c, state_breaker(&s, "self-healing-restart", 0), T(10, 30, 0)), BREAKER_OPEN);
         EXPECT(&c, &s, &a, T(10, 45, 0), ACTION_BLOCKED, GATE_CIRCUIT_OPEN);
         EXPECT(&c, &s, &a, T(11, 0, 0), ACTION_EXECUTED, GATE_NONE);      /* half-open trial, succeeds */
         assert_int_equal(state_breaker(&s, "self-healing-restart", 0)->failures, 0);
-        assert_int_equal(gates_breaker_state(&c, state_breaker(&s, "self-healing-restart", 0), T(11, 0, 0)), BREAKER_CLOSED);
+        assert_int_equal(breaker_state(&c, state_breaker(&s, "self-healing-restart", 0), T(11, 0, 0)), BREAKER_CLOSED);
         state_free(&s);
 }
 
@@ -137,8 +154,8 @@ static void half_open_allows_exactly_one_trial(void **unused) {
         for (int i = 0; i < 3; i++)
                 step(&c, &s, &a, T(10, 10 * i, 0), false, NULL);
         int64_t half = T(10, 20, 0) + 30 * 60;
-        assert_int_equal(gates_breaker_state(&c, state_breaker(&s, "self-healing-restart", 0), half - 1), BREAKER_OPEN);
-        assert_int_equal(gates_breaker_state(&c, state_breaker(&s, "self-healing-restart", 0), half), BREAKER_HALF_OPEN);
+        assert_int_equal(breaker_state(&c, state_breaker(&s, "self-healing-restart", 0), half - 1), BREAKER_OPEN);
+        assert_int_equal(breaker_state(&c, state_breaker(&s, "self-healing-restart", 0), half), BREAKER_HALF_OPEN);
 
         assert_int_equal(gates_decide(&c, &s, &a, half, &d1), 0);
         assert_int_equal(d1.action, ACTION_EXECUTED);
@@ -148,8 +165,8 @@ static void half_open_allows_exactly_one_trial(void **unused) {
         decision_free(&d2);
         /* The trial fails: open again for a full timeout. */
         assert_true(gates_record_outcome(&c, &s, "self-healing-restart", false, true, half + 10));
-        assert_int_equal(gates_breaker_state(&c, state_breaker(&s, "self-healing-restart", 0), half + 10 + 1799), BREAKER_OPEN);
-        assert_int_equal(gates_breaker_state(&c, state_breaker(&s, "self-healing-restart", 0), half + 10 + 1800), BREAKER_HALF_OPEN);
+        assert_int_equal(breaker_state(&c, state_breaker(&s, "self-healing-restart", 0), half + 10 + 1799), BREAKER_OPEN);
+        assert_int_equal(breaker_state(&c, state_breaker(&s, "self-healing-restart", 0), half + 10 + 1800), BREAKER_HALF_OPEN);
         decision_free(&d1);
 
         /* A trial whose instance died holds the breaker only for its lease. */
@@ -157,9 +174,9 @@ static void half_open_allows_exactly_one_trial(void **unused) {
         assert_int_equal(gates_decide(&c, &s, &a, t2, &d1), 0);
         assert_true(d1.trial);
         decision_free(&d1);
-        EXPECT(&c, &s, &b, t2 + gates_trial_lease(&c) - 1, ACTION_BLOCKED, GATE_CIRCUIT_OPEN);
+        EXPECT(&c, &s, &b, t2 + breaker_trial_lease(&c) - 1, ACTION_BLOCKED, GATE_CIRCUIT_OPEN);
         struct alert e = alert("ContainerNotRunning", "h3", "name", "jellyfin");
-        EXPECT(&c, &s, &e, t2 + gates_trial_lease(&c), ACTION_EXECUTED, GATE_NONE);
+        EXPECT(&c, &s, &e, t2 + breaker_trial_lease(&c), ACTION_EXECUTED, GATE_NONE);
         state_free(&s);
 }
 
@@ -288,8 +305,8 @@ static void state_stays_bounded(void **unused) {
         assert_true(s.n_execs <= 5);
         /* Running entries of killed instances go once no instance can be that old. */
         int64_t now = T(10, 0, 0) + 10000 * 7;
-        state_add_running(&s, 1, now - gates_trial_lease(&c) - 1, "disk-cleanup", "x");
-        state_add_running(&s, 2, now - gates_trial_lease(&c), "disk-cleanup", "x");
+        state_add_running(&s, 1, now - breaker_trial_lease(&c) - 1, "disk-cleanup", "x");
+        state_add_running(&s, 2, now - breaker_trial_lease(&c), "disk-cleanup", "x");
         gates_prune(&c, &s, now);
         assert_int_equal(s.n_running, 1);
         assert_int_equal(s.running[0].pid, 2);
@@ -518,15 +535,15 @@ static void explain_reports_every_gate_and_changes_nothing(void **unused) {
                 step(&c, &s, &a, T(10, 15 * i, 0), false, NULL);       /* breaker opens at 10:30 */
         gates_prune(&c, &s, T(10, 40, 0));                      /* explaining prunes, nothing more */
         size_t n_keys = s.n_keys, n_execs = s.n_execs;
-        size_t n = gates_explain(&c, &s, &other, T(10, 40, 0), v, _GATE_MAX, &d);
-        assert_int_equal(n, 11);
+        size_t n = (size_t) gates_evaluate(&c, &s, &other, T(10, 40, 0), &d, v);
+        assert_int_equal(n, _GATE_MAX - 1);
         assert_int_equal(s.n_keys, n_keys);
         assert_int_equal(s.n_execs, n_execs);
         int stopped = 0;
         for (size_t i = 0; i < n; i++) {
-                stopped += v[i].stopped;
+                stopped += v[i].action != ACTION_NONE;
                 if (v[i].gate == GATE_COOLDOWN || v[i].gate == GATE_CIRCUIT_OPEN)
-                        assert_true(v[i].stopped);
+                        assert_int_equal(v[i].action, ACTION_BLOCKED);
         }
         assert_int_equal(stopped, 2);
         assert_int_equal(d.gate, GATE_COOLDOWN);          /* the first that stops decides */
@@ -560,6 +577,148 @@ static void clock_stepping_back(void **unused) {
         state_free(&s);
 }
 
+
+/* ---- the gates are pure; the plan says what deciding reserves ---- */
+
+/* Evaluates a at now and asserts the state is byte for byte what it was. */
+static void evaluate_pure(const struct config *c, struct state *s, const struct alert *a, int64_t now,
+                          struct decision *d) {
+        char *before = state_format(s);
+        struct gate_verdict v[_GATE_MAX];
+        struct decision all;
+
+        assert_non_null(before);
+        assert_int_equal(gates_evaluate(c, s, a, now, d, NULL), 0);
+        assert_int_equal(gates_evaluate(c, s, a, now, &all, v), _GATE_MAX - 1);
+        char *after = state_format(s);
+        assert_string_equal(before, after);
+        /* Every verdict or the first stop only: the same decision and the same plan. */
+        assert_int_equal(all.action, d->action);
+        assert_int_equal(all.gate, d->gate);
+        assert_string_equal(all.reason, d->reason);
+        assert_memory_equal(&all.plan, &d->plan, sizeof(all.plan));
+        decision_free(&all);
+        free(before), free(after);
+}
+
+static void evaluate_changes_nothing_and_plans_the_reservation(void **unused) {
+        (void) unused;
+        struct config c = seed_config();
+        struct state s = {};
+        struct alert disk = alert("SystemDiskSpaceCritical", "a", NULL, NULL);
+        struct alert traefik = alert("ContainerNotRunning", "a", "name", "traefik");
+        struct decision d;
+
+        /* Executes: key, slot, no trial. */
+        evaluate_pure(&c, &s, &disk, T(10, 0, 0), &d);
+        assert_int_equal(d.action, ACTION_EXECUTED);
+        assert_true(d.plan.record_key && d.plan.reserve && !d.plan.trial);
+        assert_int_equal(d.plan.at, T(10, 0, 0));
+        assert_int_equal(s.n_keys, 0);
+        assert_int_equal(s.n_execs, 0);
+        assert_int_equal(gates_apply(&c, &s, &disk, &d), 0);
+        assert_int_equal(s.n_keys, 1);
+        assert_int_equal(s.n_execs, 1);
+        decision_free(&d);
+
+        /* Stopped after the idempotency gate (cooldown): the key is still recorded, no slot. */
+        struct alert other = alert("SystemDiskSpaceCritical", "b", NULL, NULL);
+        evaluate_pure(&c, &s, &other, T(10, 6, 0), &d);
+        assert_int_equal(d.gate, GATE_COOLDOWN);
+        assert_true(d.plan.record_key && !d.plan.reserve && !d.plan.trial);
+        decision_free(&d);
+
+        /* Stopped before it (service override): nothing at all. */
+        evaluate_pure(&c, &s, &traefik, T(10, 6, 0), &d);
+        assert_int_equal(d.gate, GATE_SERVICE_OVERRIDE);
+        assert_false(d.plan.record_key || d.plan.reserve || d.plan.trial);
+        decision_free(&d);
+
+        /* Half-open: the plan takes the trial, and applying it blocks the next one. */
+        struct breaker *b = state_breaker(&s, "disk-cleanup", 1);
+        b->failures = 3, b->opened_at = T(9, 0, 0);
+        evaluate_pure(&c, &s, &other, T(11, 0, 1), &d);
+        assert_int_equal(d.action, ACTION_EXECUTED);
+        assert_true(d.plan.trial && d.trial);
+        assert_int_equal(b->trial_until, 0);
+        assert_int_equal(gates_apply(&c, &s, &other, &d), 0);
+        assert_int_equal(state_find_breaker(&s, "disk-cleanup")->trial_until,
+                         T(11, 0, 1) + breaker_trial_lease(&c));
+        decision_free(&d);
+        struct alert third = alert("SystemDiskSpaceCritical", "c", NULL, NULL);
+        struct gate_verdict v[_GATE_MAX];
+        assert_int_equal(gates_evaluate(&c, &s, &third, T(11, 3, 0), &d, v), _GATE_MAX - 1);
+        assert_int_equal(d.gate, GATE_COOLDOWN);                /* the first stop decides */
+        assert_int_equal(v[GATE_CIRCUIT_OPEN - 1].gate, GATE_CIRCUIT_OPEN);
+        assert_int_equal(v[GATE_CIRCUIT_OPEN - 1].action, ACTION_BLOCKED);
+        assert_non_null(strstr(v[GATE_CIRCUIT_OPEN - 1].reason, "a trial execution is running"));
+        decision_free(&d);
+        state_free(&s);
+}
+
+static void undecided_is_zero(void **unused) {
+        (void) unused;
+        struct decision *d = calloc(1, sizeof(*d));
+
+        assert_non_null(d);
+        assert_int_equal(d->action, ACTION_NONE);
+        assert_int_not_equal(d->action, ACTION_EXECUTED);
+        assert_string_equal(action_name(d->action), "");
+        assert_false(d->plan.reserve);
+        free(d);
+}
+
+/* Every word of the log reads back as the value that wrote it, and no word is spelled twice. */
+static void vocabulary_round_trips(void **unused) {
+        (void) unused;
+        for (int a = ACTION_NONE + 1; a < _ACTION_MAX; a++)
+                assert_int_equal(action_from_name(action_name(a)), a);
+        for (int g = GATE_NONE + 1; g < _GATE_MAX; g++)
+                assert_int_equal(gate_from_name(gate_name(g)), g);
+        for (int r = RESULT_RUNNING + 1; r < _RESULT_MAX; r++)
+                assert_int_equal(result_from_name(result_name(r)), r);
+        for (int o = SOURCE_NONE + 1; o < _SOURCE_MAX; o++)
+                assert_int_equal(source_from_name(source_name(o)), o);
+        assert_int_equal(action_from_name("reset-breaker"), ACTION_NONE);
+        assert_int_equal(action_from_name(""), ACTION_NONE);
+        assert_int_equal(action_from_name(NULL), ACTION_NONE);
+        assert_true(result_is_failure(RESULT_SPAWN_FAILED) && result_is_failure(RESULT_TIMEOUT));
+        assert_false(result_is_failure(RESULT_ABORTED) || result_is_failure(RESULT_SUCCESS));
+}
+
+/* The breaker's transitions, one event at a time. */
+static void breaker_machine(void **unused) {
+        (void) unused;
+        struct config c = seed_config();
+        struct breaker b = { .playbook = "p" };
+        int64_t t = T(10, 0, 0), reset = (int64_t) c.reset_timeout_minutes * 60;
+
+        assert_int_equal(breaker_state(&c, NULL, t), BREAKER_CLOSED);
+        assert_false(breaker_apply(&c, &b, BREAKER_FAILED, false, t));
+        assert_false(breaker_apply(&c, &b, BREAKER_ABORTED, false, t));         /* not a failure */
+        assert_int_equal(b.failures, 1);
+        assert_false(breaker_apply(&c, &b, BREAKER_FAILED, false, t));
+        assert_true(breaker_apply(&c, &b, BREAKER_FAILED, false, t + 1));       /* third: opens */
+        assert_int_equal(breaker_state(&c, &b, t + reset), BREAKER_OPEN);
+        assert_int_equal(breaker_state(&c, &b, t + 1 + reset), BREAKER_HALF_OPEN);
+        assert_false(breaker_apply(&c, &b, BREAKER_FAILED, false, t + 2));      /* open already */
+        breaker_apply(&c, &b, BREAKER_TRIAL, false, t + 1 + reset);
+        assert_int_equal(b.trial_until, t + 1 + reset + breaker_trial_lease(&c));
+        assert_false(breaker_apply(&c, &b, BREAKER_ABORTED, true, t + 2 + reset));  /* trial freed */
+        assert_int_equal(b.trial_until, 0);
+        assert_int_equal(breaker_state(&c, &b, t + 2 + reset), BREAKER_HALF_OPEN);
+        breaker_apply(&c, &b, BREAKER_TRIAL, false, t + 3 + reset);
+        assert_true(breaker_apply(&c, &b, BREAKER_FAILED, true, t + 4 + reset));    /* trial failed */
+        assert_int_equal(breaker_state(&c, &b, t + 5 + reset), BREAKER_OPEN);
+        breaker_apply(&c, &b, BREAKER_RESET, false, t + 6 + reset);
+        assert_int_equal(breaker_state(&c, &b, t + 6 + reset), BREAKER_CLOSED);
+        assert_int_equal(b.failures, 0);
+        assert_int_equal(b.trial_until, 0);
+        b.failures = STATE_MAX_FAILURES;                                        /* saturates */
+        breaker_apply(&c, &b, BREAKER_FAILED, false, t);
+        assert_int_equal(b.failures, STATE_MAX_FAILURES);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(seed_rate_limit_timeline),
@@ -579,6 +738,10 @@ int main(void) {
                 cmocka_unit_test(state_bounds_hold),
                 cmocka_unit_test(explain_reports_every_gate_and_changes_nothing),
                 cmocka_unit_test(clock_stepping_back),
+                cmocka_unit_test(evaluate_changes_nothing_and_plans_the_reservation),
+                cmocka_unit_test(undecided_is_zero),
+                cmocka_unit_test(vocabulary_round_trips),
+                cmocka_unit_test(breaker_machine),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,221 @@
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <syslog.h>
+#include <unistd.h>
+#include "batch.h"
+#include "metrics.h"
+#include "step.h"
+#include "util.h"
+
+#define EXECUTOR_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+int batch_init(struct batch *b, const struct alert *alerts, size_t n) {
+        sigset_t mask;
+        int r;
+
+        *b = (struct batch) { .alerts = alerts, .n = n, .sigfd = -1 };
+        b->decisions = calloc(n + 1, sizeof(*b->decisions));
+        b->jobs = calloc(n + 1, sizeof(*b->jobs));
+        b->job_alert = calloc(n + 1, sizeof(*b->job_alert));
+        b->job_opened = calloc(n + 1, sizeof(*b->job_opened));
+        if (!b->decisions || !b->jobs || !b->job_alert || !b->job_opened) {
+                batch_free(b);
+                return -ENOMEM;
+        }
+        /* Stays blocked until we exit: a stop request is read from the signalfd, never delivered. */
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
+            (b->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
+                r = -errno;
+                batch_free(b);
+                return r;
+        }
+        return 0;
+}
+
+void batch_free(struct batch *b) {
+        for (size_t i = 0; b->decisions && i < b->n; i++)
+                decision_free(&b->decisions[i]);
+        free(b->decisions), free(b->jobs), free(b->job_alert), free(b->job_opened);
+        if (b->sigfd >= 0)
+                close(b->sigfd);
+        *b = (struct batch) { .sigfd = -1 };
+}
+
+const struct exec_job *batch_job(const struct batch *b, size_t i) {
+        for (size_t j = 0; j < b->n_jobs; j++)
+                if (b->job_alert[j] == i)
+                        return &b->jobs[j];
+        return NULL;
+}
+
+/* Wall-clock milliseconds at which a job ended (its times are monotonic). */
+static int64_t job_ended_wall_ms(const struct batch *b, const struct exec_job *job) {
+        return b->decided_ms + (job->ended_ms - b->decided_mono_ms);
+}
+
+/* ---- deciding ---- */
+
+struct decide_args {
+        struct batch *b;
+        int count_code;
+};
+
+static int decide_step(struct runtime *rt, struct state *st, void *data) {
+        struct decide_args *a = data;
+        struct batch *b = a->b;
+        int r;
+
+        /* Read under the lock: reservations are ordered by time across instances. */
+        b->decided_ms = now_realtime_ms();
+        b->decided_mono_ms = now_monotonic_ms();
+        for (size_t i = 0; i < b->n; i++) {
+                const struct alert *al = &b->alerts[i];
+                struct decision *d = &b->decisions[i];
+                if ((r = gates_evaluate(&rt->cfg, st, al, b->decided_ms / 1000, d, NULL)) < 0 ||
+                    (r = gates_apply(&rt->cfg, st, al, d)) < 0 ||
+                    (r = metrics_count_decision(st, d)) < 0)
+                        return r;
+                if (d->action == ACTION_EXECUTED &&
+                    (r = state_add_running(st, getpid(), b->decided_ms / 1000, d->route->playbook,
+                                           al->alertname)) < 0)
+                        return r;
+        }
+        return a->count_code ? metrics_count_request(st, a->count_code) : 0;
+}
+
+int batch_decide(struct runtime *rt, struct batch *b, int count_code) {
+        struct decide_args a = { b, count_code };
+        int r = rt_with_state(rt, STATE_LOCK_TIMEOUT_MS, decide_step, &a);
+
+        if (r < 0)              /* nothing was saved: no decision may stand */
+                for (size_t i = 0; i < b->n; i++) {
+                        decision_free(&b->decisions[i]);
+                        b->decisions[i] = (struct decision) {};
+                }
+        return r;
+}
+
+/* ---- running ---- */
+
+static bool stop_requested(const struct batch *b) {
+        struct pollfd p = { .fd = b->sigfd, .events = POLLIN };
+        return poll(&p, 1, 0) > 0;
+}
+
+void batch_start(struct runtime *rt, struct batch *b) {
+        bool stopping = stop_requested(b);
+
+        for (size_t i = 0; i < b->n; i++) {
+                const struct decision *d = &b->decisions[i];
+                const struct alert *a = &b->alerts[i];
+                if (d->action != ACTION_EXECUTED)
+                        continue;
+                struct exec_job *job = &b->jobs[b->n_jobs];
+                for (size_t k = 0; k <= d->argv.n; k++)
+                        job->argv[k] = d->argv.v[k];
+                b->job_alert[b->n_jobs++] = i;
+                if (stopping) {         /* reserved, never run: recorded as aborted */
+                        job->pid = job->pidfd = job->out_fd = job->err_fd = -1;
+                        job->started_ms = job->ended_ms = now_monotonic_ms();
+                        job->result = RESULT_ABORTED;
+                        job->exit_code = -ECANCELED;
+                        continue;
+                }
+                char env_alert[256], env_playbook[128], env_fp[96];
+                snprintf(env_alert, sizeof(env_alert), "REMEDIATION_ALERTNAME=%s", a->alertname);
+                snprintf(env_playbook, sizeof(env_playbook), "REMEDIATION_PLAYBOOK=%s", d->route->playbook);
+                snprintf(env_fp, sizeof(env_fp), "REMEDIATION_FINGERPRINT=%s", a->fingerprint);
+                char *envp[] = { EXECUTOR_PATH, "LANG=C.UTF-8", env_alert, env_playbook, env_fp, NULL };
+                int r = exec_start(job, envp, rt->cfg.playbook_timeout_seconds);
+                if (r < 0)
+                        rt_log(LOG_ERR, "executor %s not started: %s", job->argv[0], strerror(-r));
+        }
+        if (stopping && b->n_jobs > 0)
+                rt_log(LOG_WARNING, "stopped before any playbook started: %zu recorded as aborted", b->n_jobs);
+}
+
+void batch_wait(struct batch *b, int64_t deadline_ms) {
+        for (;;) {
+                int r = exec_wait(b->jobs, b->n_jobs, deadline_ms, b->sigfd);
+                if (r >= 0) {
+                        b->jobs[r].reported = 1;
+                        continue;
+                }
+                if (r == -ECHILD || r == -ETIME)
+                        return;
+                /* A stop request, or the wait itself failed: no playbook may run on unwatched. */
+                if (r == -EINTR)
+                        rt_log(LOG_WARNING, "stopped: aborting running playbooks");
+                else
+                        rt_log(LOG_ERR, "waiting for playbooks failed (%s): aborting them", strerror(-r));
+                exec_abort(b->jobs, b->n_jobs);
+                return;
+        }
+}
+
+/* ---- recording ---- */
+
+static enum breaker_event breaker_event_of(enum result r) {
+        return r == RESULT_SUCCESS ? BREAKER_SUCCEEDED : r == RESULT_ABORTED ? BREAKER_ABORTED : BREAKER_FAILED;
+}
+
+static int record_step(struct runtime *rt, struct state *st, void *data) {
+        struct batch *b = data;
+        int r;
+
+        for (size_t j = 0; j < b->n_jobs; j++) {
+                const struct exec_job *job = &b->jobs[j];
+                const struct decision *d = &b->decisions[b->job_alert[j]];
+                const char *playbook = d->route->playbook;
+                enum breaker_event e = breaker_event_of(job->result);
+                /* Aborting is not the playbook's fault: it only frees a trial, if any. */
+                struct breaker *br = state_breaker(st, playbook, e != BREAKER_ABORTED);
+
+                state_remove_running(st, getpid(), b->decided_ms / 1000, playbook);
+                if (!br && e != BREAKER_ABORTED)
+                        return -ENOMEM;
+                if (br)
+                        b->job_opened[j] = breaker_apply(&rt->cfg, br, e, d->trial,
+                                                         job_ended_wall_ms(b, job) / 1000);
+                if (e != BREAKER_ABORTED &&
+                    (r = metrics_count_execution(st, playbook, result_name(job->result),
+                                                 (double) (job->ended_ms - job->started_ms) / 1000.0)) < 0)
+                        return r;
+        }
+        return 0;
+}
+
+void batch_record(struct runtime *rt, struct batch *b) {
+        if (b->n_jobs > 0 && rt_with_state(rt, STATE_OUTCOME_LOCK_TIMEOUT_MS, record_step, b) < 0)
+                rt_log(LOG_ERR, "outcomes of %zu executions not recorded in the state", b->n_jobs);
+}
+
+void batch_log(struct runtime *rt, const struct batch *b) {
+        for (size_t i = 0; i < b->n; i++) {
+                const struct exec_job *job = batch_job(b, i);
+                struct audit_record rec = {
+                        .timestamp_ms = job ? job_ended_wall_ms(b, job) : b->decided_ms,
+                        .source = rt->source, .alert = &b->alerts[i], .decision = &b->decisions[i],
+                        .job = job, .executor_args = rt->cfg.n_executor,
+                };
+                if (job && job->result == RESULT_SPAWN_FAILED)
+                        rec.reason = "Executor could not be started";
+                rt_record(rt, &rec);
+        }
+        for (size_t j = 0; j < b->n_jobs; j++) {
+                const char *playbook = b->decisions[b->job_alert[j]].route->playbook;
+                if (!b->job_opened[j])
+                        continue;
+                rt_log(LOG_ERR, "circuit breaker opened for %s", playbook);
+                (void) audit_journal_circuit_opened(playbook, rt->cfg.failure_threshold,
+                                                    rt->cfg.reset_timeout_minutes);
+        }
+}

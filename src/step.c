@@ -1,0 +1,110 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+#include "gates.h"
+#include "history.h"
+#include "metrics.h"
+#include "step.h"
+#include "store.h"
+#include "util.h"
+
+/* A missing state (tmpfs after a reboot) or a corrupt one (moved aside, never silently reused) is
+ * rebuilt from the decision log, so executions from before still count against the limits,
+ * cooldowns and breakers. */
+static int load_state(struct runtime *rt, struct store *store, struct state *st, int64_t now) {
+        int r = store_load(store, st);
+        if (r == -EBADMSG) {
+                rt_log(LOG_CRIT, "state file in %s is corrupt: moved aside, rebuilding it from %s",
+                       rt->state_dir, rt->decision_log);
+                (void) store_quarantine(store, (long long) now);
+                *st = (struct state) {};
+        } else if (r == -EPROTONOSUPPORT) {
+                rt_log(LOG_ERR, "state file in %s has an unknown version: refusing to guess", rt->state_dir);
+                return r;
+        } else if (r < 0 && r != -ENOENT) {
+                rt_log(LOG_ERR, "state in %s unreadable: %s", rt->state_dir, strerror(-r));
+                return r;
+        }
+        if (r == 0)
+                return 0;
+        r = history_rebuild(&rt->cfg, rt->decision_log, now, st);
+        if (r < 0) {
+                rt_log(LOG_ERR, "state not rebuilt from %s: %s", rt->decision_log, strerror(-r));
+                return r;
+        }
+        if (r > 0)
+                rt_log(LOG_NOTICE, "state rebuilt from %s: %d recent executions", rt->decision_log, r);
+        return 0;
+}
+
+/* node_exporter's textfile collector reads the file whole: a temp file of this instance's own
+ * renamed over it, so no lock is held while it is written. No fsync: the next step writes it anew. */
+static void write_metrics_textfile(const char *path, const char *text) {
+        char tmp[4096];
+        int n = snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long) getpid()), r = 0;
+
+        if (n < 0 || (size_t) n >= sizeof(tmp))
+                r = -ENAMETOOLONG;
+        int fd = r ? -1 : open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
+        if (!r && fd < 0 && errno == EEXIST && unlink(tmp) == 0)      /* left by a killed namesake */
+                fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
+        if (!r && fd < 0)
+                r = -errno;
+        if (fd >= 0) {
+                r = write_all(fd, text, strlen(text));
+                if (close(fd) < 0 && r == 0)
+                        r = -errno;
+                if (r == 0 && rename(tmp, path) < 0)
+                        r = -errno;
+                if (r < 0)
+                        (void) unlink(tmp);
+        }
+        if (r < 0)
+                rt_log(LOG_WARNING, "metrics textfile %s not written: %s", path, strerror(-r));
+}
+
+int rt_with_state(struct runtime *rt, int timeout_ms,
+                  int (*fn)(struct runtime *, struct state *, void *), void *data) {
+        struct store store;
+        struct state st = {};
+        int64_t now = now_realtime_ms() / 1000;
+        _cleanup_free_ char *metrics = NULL;
+        int r = store_open(rt->state_dir, &store);
+
+        if (r < 0) {
+                rt_log(LOG_ERR, "state directory %s: %s", rt->state_dir, strerror(-r));
+                return r;
+        }
+        if ((r = store_lock(&store, timeout_ms)) < 0) {
+                rt_log(LOG_ERR, "state lock not had within %d ms: %s", timeout_ms, strerror(-r));
+                goto out;
+        }
+        if ((r = load_state(rt, &store, &st, now)) == 0 && (r = fn(rt, &st, data)) == 0) {
+                gates_prune(&rt->cfg, &st, now);
+                if ((r = store_save(&store, &st)) < 0)
+                        rt_log(LOG_ERR, "state not saved in %s: %s", rt->state_dir, strerror(-r));
+                else if (rt->cfg.metrics_textfile &&    /* rendered from the state just saved */
+                         !(metrics = metrics_render(&rt->cfg, &st, now)))
+                        rt_log(LOG_WARNING, "metrics textfile not rendered: out of memory");
+        }
+        store_unlock(&store);
+        if (metrics)
+                write_metrics_textfile(rt->cfg.metrics_textfile, metrics);
+out:
+        state_free(&st);
+        store_close(&store);
+        return r;
+}
+
+int rt_read_state(struct runtime *rt, struct state *ret) {
+        struct store store;
+        int r = store_open_read(rt->state_dir, &store);
+        if (r < 0)
+                return r;
+        r = store_load(&store, ret);
+        store_close(&store);
+        return r;
+}
