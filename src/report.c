@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "history.h"
 #include "report.h"
 #include "util.h"
 
@@ -146,7 +147,9 @@ static int add_execution(struct report *r, const cJSON *line, const char *source
                 if (strcmp(source, sources[i]) == 0)
                         r->executed_by_source[i]++;
         p->executions++;
-        if (cJSON_IsNumber(dur) && dur->valuedouble >= 0) {
+        /* A hand-edited or damaged duration (1e300, negative) is no duration: casting it for the
+         * percentiles would be undefined. */
+        if (cJSON_IsNumber(dur) && dur->valuedouble >= 0 && dur->valuedouble <= HISTORY_MAX_DURATION) {
                 double *d = PUSH(p->durations, p->n_durations);
                 if (!d)
                         return -ENOMEM;
@@ -169,8 +172,8 @@ int report_add(const cJSON *line, void *data) {
         const char *action = str(line, "action"), *source = str(line, "source");
         const cJSON *ts = cJSON_GetObjectItemCaseSensitive(line, "timestamp");
 
-        if (!action || !cJSON_IsNumber(ts))
-                return 0;
+        if (!action || !cJSON_IsNumber(ts) || !(ts->valuedouble >= 0 && ts->valuedouble <= HISTORY_MAX_TIMESTAMP))
+                return 0;                       /* history_read passes only these; stay safe alone */
         bool executed = strcmp(action, "executed") == 0, blocked = strcmp(action, "blocked") == 0;
         bool escalated = strcmp(action, "escalate") == 0, skipped = strcmp(action, "skipped") == 0;
         if (!executed && !blocked && !escalated && !skipped) {
