@@ -110,8 +110,33 @@ static bool stop_requested(const struct batch *b) {
         return poll(&p, 1, 0) > 0;
 }
 
+/* "REMEDIATION_PROTECTED_UNITS=traefik.service ...": the override list as unit names, so a
+ * playbook can refuse a protected unit it reaches by another name (an alias), which the gate
+ * cannot know. malloc'd, or NULL. */
+static char *protected_units_env(const struct config *c) {
+        static const char name[] = "REMEDIATION_PROTECTED_UNITS=", suffix[] = ".service";
+        size_t len = sizeof(name);
+
+        for (size_t i = 0; i < c->n_service_overrides; i++)
+                len += strlen(c->service_overrides[i]) + sizeof(suffix);
+        char *env = malloc(len), *p = env;
+        if (!env)
+                return NULL;
+        p = stpcpy(p, name);
+        for (size_t i = 0; i < c->n_service_overrides; i++) {
+                const char *u = c->service_overrides[i];
+                size_t n = strlen(u);
+                p = stpcpy(p, i ? " " : "");
+                p = stpcpy(p, u);
+                if (n < sizeof(suffix) || strcmp(u + n - (sizeof(suffix) - 1), suffix) != 0)
+                        p = stpcpy(p, suffix);
+        }
+        return env;
+}
+
 void batch_start(struct runtime *rt, struct batch *b) {
         bool stopping = stop_requested(b);
+        _cleanup_free_ char *env_protected = b->n ? protected_units_env(&rt->cfg) : NULL;
 
         for (size_t i = 0; i < b->n; i++) {
                 const struct decision *d = &b->decisions[i];
@@ -122,18 +147,21 @@ void batch_start(struct runtime *rt, struct batch *b) {
                 for (size_t k = 0; k <= d->argv.n; k++)
                         job->argv[k] = d->argv.v[k];
                 b->job_alert[b->n_jobs++] = i;
-                if (stopping) {         /* reserved, never run: recorded as aborted */
+                /* Reserved, never run: aborted by a stop request, or a start that would not tell
+                 * the playbook its protected units (no memory) fails closed. */
+                if (stopping || !env_protected) {
                         job->pid = job->pidfd = job->out_fd = job->err_fd = -1;
                         job->started_ms = job->ended_ms = now_monotonic_ms();
-                        job->result = RESULT_ABORTED;
-                        job->exit_code = -ECANCELED;
+                        job->result = stopping ? RESULT_ABORTED : RESULT_SPAWN_FAILED;
+                        job->exit_code = stopping ? -ECANCELED : -ENOMEM;
                         continue;
                 }
                 char env_alert[256], env_playbook[128], env_fp[96];
                 snprintf(env_alert, sizeof(env_alert), "REMEDIATION_ALERTNAME=%s", a->alertname);
                 snprintf(env_playbook, sizeof(env_playbook), "REMEDIATION_PLAYBOOK=%s", d->route->playbook);
                 snprintf(env_fp, sizeof(env_fp), "REMEDIATION_FINGERPRINT=%s", a->fingerprint);
-                char *envp[] = { EXECUTOR_PATH, "LANG=C.UTF-8", env_alert, env_playbook, env_fp, NULL };
+                char *envp[] = { EXECUTOR_PATH, "LANG=C.UTF-8", env_alert, env_playbook, env_fp,
+                                 env_protected, NULL };
                 int r = exec_start(job, envp, rt->cfg.playbook_timeout_seconds);
                 if (r < 0)
                         rt_log(LOG_ERR, "executor %s not started: %s", job->argv[0], strerror(-r));

@@ -69,6 +69,17 @@ out:
         return r;
 }
 
+/* systemd's name for a service: "traefik" and "traefik.service" are one unit. */
+static size_t unit_stem(const char *s) {
+        size_t n = strlen(s), suffix = strlen(".service");
+        return n > suffix && strcmp(s + n - suffix, ".service") == 0 ? n - suffix : n;
+}
+
+bool gates_same_unit(const char *a, const char *b) {
+        size_t n = unit_stem(a);
+        return n == unit_stem(b) && memcmp(a, b, n) == 0;
+}
+
 static const char *overridden_service(const struct config *c, const struct alert *a,
                                       const char **ret_service) {
         *ret_service = NULL;
@@ -79,7 +90,7 @@ static const char *overridden_service(const struct config *c, const struct alert
                 if (!*ret_service)
                         *ret_service = v;
                 for (size_t j = 0; j < c->n_service_overrides; j++)
-                        if (strcmp(v, c->service_overrides[j]) == 0)
+                        if (gates_same_unit(v, c->service_overrides[j]))
                                 return v;
         }
         return NULL;

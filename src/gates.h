@@ -57,5 +57,9 @@ int gates_evaluate(const struct config *c, const struct state *s, const struct a
 int gates_apply(const struct config *c, struct state *s, const struct alert *a, const struct decision *d);
 void decision_free(struct decision *d);
 
+/* Whether two service names name one systemd unit ("traefik", "traefik.service"). The playbooks
+ * also resolve aliases, which only systemd knows (see REMEDIATION_PROTECTED_UNITS). */
+bool gates_same_unit(const char *a, const char *b);
+
 /* Drops what no gate can need any more. */
 void gates_prune(const struct config *c, struct state *s, int64_t now);

@@ -239,6 +239,16 @@ static void order_and_skips(void **unused) {
         EXPECT(&c, &s, &traefik, T(10, 0, 0), ACTION_BLOCKED, GATE_SERVICE_OVERRIDE);
         struct alert by_name = alert("ContainerNotRunning", "x", "name", "prometheus");
         EXPECT(&c, &s, &by_name, T(10, 0, 0), ACTION_BLOCKED, GATE_SERVICE_OVERRIDE);
+        /* The unit's own name is the same unit (node_exporter labels units so). */
+        struct alert by_unit = alert("ContainerNotRunning", "y", "name", "traefik.service");
+        EXPECT(&c, &s, &by_unit, T(10, 0, 0), ACTION_BLOCKED, GATE_SERVICE_OVERRIDE);
+        c.service_overrides[1] = "authelia.service";            /* and the list may name it so */
+        struct alert listed_as_unit = alert("ContainerNotRunning", "z", "service", "authelia");
+        EXPECT(&c, &s, &listed_as_unit, T(10, 0, 0), ACTION_BLOCKED, GATE_SERVICE_OVERRIDE);
+        assert_false(gates_same_unit("traefik.socket", "traefik"));
+        assert_false(gates_same_unit("traefik2", "traefik"));
+        assert_false(gates_same_unit(".service", ""));
+        assert_true(gates_same_unit("getty@tty1.service", "getty@tty1"));
         struct alert missing = alert("ContainerNotRunning", "x", NULL, NULL);
         EXPECT(&c, &s, &missing, T(10, 0, 0), ACTION_BLOCKED, GATE_PARAMETER_INVALID);
         struct alert hostile = alert("ContainerNotRunning", "x", "name", "x;rm -rf /");
