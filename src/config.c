@@ -1,7 +1,13 @@
-/* webhook-routing.yml: libyaml events -> a small tree of nodes -> checked against a fixed schema.
+/* webhook-routing.yml: libyaml events -> a small tree of nodes -> one schema table.
  *
  * The tree is built from the event API so that anchors, aliases, tags and extra documents can be
- * refused before anything is interpreted. Every node keeps its position for error messages. */
+ * refused before anything is interpreted. Every node keeps its position for error messages.
+ *
+ * The schema is data, as in systemd's conf-parser tables and netplan's loader: one row per key
+ * with its type, required or default, range, where the value is stored, and a check only where a
+ * key needs more than its type. One walker reads the tree against the rows, and config_free()
+ * frees what the same rows say is owned. Adding a key is one row below plus its paragraph in
+ * remediation-webhook-routing(5). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -13,6 +19,7 @@
 #include <yaml.h>
 
 #include "config.h"
+#include "util.h"
 
 #define CONFIG_MAX_STRING       1024            /* any string value, bytes */
 #define CONFIG_MAX_DEPTH        16              /* nested lists and mappings; the schema needs 4 */
@@ -20,6 +27,8 @@
 #define ROUTE_MAX_ALERTNAME     128
 #define ROUTE_MAX_PLAYBOOK      64
 #define SHOW_MAX                48              /* bytes of a user string quoted in a message */
+#define SCHEMA_MAX_KEYS         16              /* rows of one mapping; config has 11 */
+#define SCHEMA_MAX_CHOICES_TEXT 128             /* an enum's words, listed in its message */
 
 enum node_kind {
         NODE_SCALAR,
@@ -37,38 +46,22 @@ struct node {
         size_t n_children;
 };
 
-__attribute__((format(printf, 4, 0)))
-static int verror(struct config_error *err, int line, int column, const char *fmt, va_list ap) {
+__attribute__((format(printf, 4, 5)))
+static int fail_at(struct config_error *err, int line, int column, const char *fmt, ...) {
+        va_list ap;
+
         if (err) {
                 err->line = line;
                 err->column = column;
+                va_start(ap, fmt);
                 /* A truncated message is still the right message. */
                 (void) vsnprintf(err->message, sizeof err->message, fmt, ap);
+                va_end(ap);
         }
         return -EINVAL;
 }
 
-__attribute__((format(printf, 4, 5)))
-static int fail_at(struct config_error *err, int line, int column, const char *fmt, ...) {
-        va_list ap;
-        int r;
-
-        va_start(ap, fmt);
-        r = verror(err, line, column, fmt, ap);
-        va_end(ap);
-        return r;
-}
-
-__attribute__((format(printf, 3, 4)))
-static int fail(struct config_error *err, const struct node *n, const char *fmt, ...) {
-        va_list ap;
-        int r;
-
-        va_start(ap, fmt);
-        r = verror(err, n->line, n->column, fmt, ap);
-        va_end(ap);
-        return r;
-}
+#define fail(err, n, ...) fail_at(err, (n)->line, (n)->column, __VA_ARGS__)
 
 static int oom(struct config_error *err) {
         (void) fail_at(err, 0, 0, "out of memory");
@@ -130,11 +123,11 @@ static int syntax_error(const yaml_parser_t *p, const char *text, size_t len,
 
         if (p->error == YAML_READER_ERROR) {
                 /* The reader reports a byte offset, not a mark. */
-                size_t i, end = p->problem_offset < len ? p->problem_offset : len;
+                size_t end = p->problem_offset < len ? p->problem_offset : len;
 
                 line = 1;
                 column = 1;
-                for (i = 0; i < end; i++) {
+                for (size_t i = 0; i < end; i++) {
                         if (text[i] == '\n') {
                                 line++;
                                 column = 1;
@@ -154,21 +147,20 @@ static int syntax_error(const yaml_parser_t *p, const char *text, size_t len,
 
 static int builder_add(struct builder *b, const yaml_event_t *e, enum node_kind kind,
                        struct config_error *err) {
+        int line = (int) e->start_mark.line + 1, column = (int) e->start_mark.column + 1;
         struct node *n;
 
         if (b->n_nodes >= CONFIG_MAX_NODES)
-                return fail_at(err, (int) e->start_mark.line + 1, (int) e->start_mark.column + 1,
-                               "too many YAML nodes (max %d)", CONFIG_MAX_NODES);
+                return fail_at(err, line, column, "too many YAML nodes (max %d)",
+                               CONFIG_MAX_NODES);
         if (kind != NODE_SCALAR && b->depth >= CONFIG_MAX_DEPTH)
-                return fail_at(err, (int) e->start_mark.line + 1, (int) e->start_mark.column + 1,
-                               "nesting too deep (max %d levels)", CONFIG_MAX_DEPTH);
+                return fail_at(err, line, column, "nesting too deep (max %d levels)",
+                               CONFIG_MAX_DEPTH);
 
         n = calloc(1, sizeof *n);
         if (!n)
                 return oom(err);
-        n->kind = kind;
-        n->line = (int) e->start_mark.line + 1;
-        n->column = (int) e->start_mark.column + 1;
+        *n = (struct node) { .kind = kind, .line = line, .column = column };
 
         if (kind == NODE_SCALAR) {
                 n->len = e->data.scalar.length;
@@ -206,6 +198,7 @@ static int builder_add(struct builder *b, const yaml_event_t *e, enum node_kind 
 static int builder_event(struct builder *b, const yaml_event_t *e, struct config_error *err) {
         int line = (int) e->start_mark.line + 1, column = (int) e->start_mark.column + 1;
         const yaml_char_t *anchor = NULL, *tag = NULL;
+        enum node_kind kind;
 
         switch (e->type) {
         case YAML_STREAM_START_EVENT:
@@ -221,14 +214,17 @@ static int builder_event(struct builder *b, const yaml_event_t *e, struct config
         case YAML_ALIAS_EVENT:
                 return fail_at(err, line, column, "aliases are not supported");
         case YAML_SCALAR_EVENT:
+                kind = NODE_SCALAR;
                 anchor = e->data.scalar.anchor;
                 tag = e->data.scalar.tag;
                 break;
         case YAML_SEQUENCE_START_EVENT:
+                kind = NODE_LIST;
                 anchor = e->data.sequence_start.anchor;
                 tag = e->data.sequence_start.tag;
                 break;
         case YAML_MAPPING_START_EVENT:
+                kind = NODE_MAPPING;
                 anchor = e->data.mapping_start.anchor;
                 tag = e->data.mapping_start.tag;
                 break;
@@ -245,11 +241,7 @@ static int builder_event(struct builder *b, const yaml_event_t *e, struct config
                 return fail_at(err, line, column, "anchors are not supported");
         if (tag)
                 return fail_at(err, line, column, "tags are not supported");
-
-        return builder_add(b, e,
-                           e->type == YAML_SCALAR_EVENT ? NODE_SCALAR :
-                           e->type == YAML_SEQUENCE_START_EVENT ? NODE_LIST : NODE_MAPPING,
-                           err);
+        return builder_add(b, e, kind, err);
 }
 
 static int build_tree(const char *text, size_t len, struct node **ret, struct config_error *err) {
@@ -285,43 +277,7 @@ static int build_tree(const char *text, size_t len, struct node **ret, struct co
         return 0;
 }
 
-/* ---- typed values ---- */
-
-/* Collects a mapping's values into values[] (and its key nodes into keys[]), indexed like names[].
- * Unknown and repeated keys are errors. */
-static int read_mapping(const struct node *map, const char *const *names, size_t n_names,
-                        const struct node **keys, const struct node **values,
-                        struct config_error *err) {
-        char buf[SHOW_MAX + 4];
-
-        if (map->kind != NODE_MAPPING)
-                return fail(err, map, "expected a mapping");
-
-        for (const struct node *k = map->first; k && k->next; k = k->next->next) {
-                size_t i;
-
-                if (k->kind != NODE_SCALAR)
-                        return fail(err, k, "expected a string as mapping key");
-                for (i = 0; i < n_names; i++)
-                        if (scalar_is(k, names[i]))
-                                break;
-                if (i == n_names)
-                        return fail(err, k, "unknown key '%s'", show(buf, k->value, k->len));
-                if (keys[i])
-                        return fail(err, k, "duplicate key '%s' (first at line %d)", names[i],
-                                    keys[i]->line);
-                keys[i] = k;
-                values[i] = k->next;
-        }
-        return 0;
-}
-
-static int require(const struct node *map, const struct node *value, const char *name,
-                   struct config_error *err) {
-        if (!value)
-                return fail(err, map, "missing required key '%s'", name);
-        return 0;
-}
+/* ---- scalars ---- */
 
 /* Plain decimal digits only: no sign, no quotes, no leading zeros (YAML 1.1 reads 010 as octal). */
 static int get_int(const struct node *n, const char *name, int min, int max, int *ret,
@@ -347,12 +303,9 @@ static int get_int(const struct node *n, const char *name, int min, int max, int
 }
 
 static int get_bool(const struct node *n, bool *ret, struct config_error *err) {
-        if (n->kind == NODE_SCALAR && n->plain && scalar_is(n, "true"))
-                *ret = true;
-        else if (n->kind == NODE_SCALAR && n->plain && scalar_is(n, "false"))
-                *ret = false;
-        else
+        if (!n->plain || !(scalar_is(n, "true") || scalar_is(n, "false")))
                 return fail(err, n, "expected a boolean");
+        *ret = scalar_is(n, "true");
         return 0;
 }
 
@@ -373,89 +326,42 @@ static int check_string(const struct node *n, struct config_error *err) {
 }
 
 static int copy_string(const struct node *n, char **ret, struct config_error *err) {
-        char *s;
-
-        s = strdup(n->value);
-        if (!s)
-                return oom(err);
-        *ret = s;
-        return 0;
+        *ret = strdup(n->value);
+        return *ret ? 0 : oom(err);
 }
 
-static int get_string(const struct node *n, char **ret, struct config_error *err) {
-        int r;
+/* ---- names and templates ---- */
 
-        r = check_string(n, err);
-        if (r < 0)
-                return r;
-        return copy_string(n, ret, err);
-}
+#define LETTERS         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_"
+#define LOWER_DIGITS    "abcdefghijklmnopqrstuvwxyz0123456789"
+#define DIGITS          "0123456789"
 
-typedef int (*check_element_t)(const struct node *n, size_t index, struct config_error *err);
+/* The syntax of a name: one byte of first, then any of rest; at most max bytes. */
+struct name_rule {
+        const char *what, *first, *rest;
+        size_t max;
+};
 
-/* Fills arr[] one element at a time, *n_arr counting, so that config_free() releases a partial list. */
-static int get_string_list(const struct node *list, const char *name, size_t min, size_t max,
-                           check_element_t check, char **arr, size_t *n_arr,
-                           struct config_error *err) {
-        size_t i = 0;
-        int r;
+#define STR(x)  #x
+#define XSTR(x) STR(x)
+static const struct name_rule label_syntax = {
+        "label name", LETTERS, LETTERS DIGITS, PAYLOAD_MAX_NAME };
+static const struct name_rule alertname_syntax = {
+        "alertname", LETTERS ":", LETTERS ":" DIGITS, ROUTE_MAX_ALERTNAME };
+static const struct name_rule playbook_syntax = {
+        "playbook name ([a-z0-9][a-z0-9._-]*, at most " XSTR(ROUTE_MAX_PLAYBOOK) " bytes, or none)",
+        LOWER_DIGITS, LOWER_DIGITS "._-", ROUTE_MAX_PLAYBOOK };
 
-        if (list->kind != NODE_LIST)
-                return fail(err, list, "expected a list");
-        if (list->n_children < min || list->n_children > max)
-                return fail(err, list, "%s must have between %zu and %zu elements", name, min, max);
-
-        for (const struct node *e = list->first; e; e = e->next, i++) {
-                r = check_string(e, err);
-                if (r < 0)
-                        return r;
-                if (check) {
-                        r = check(e, i, err);
-                        if (r < 0)
-                                return r;
-                }
-                r = copy_string(e, &arr[i], err);
-                if (r < 0)
-                        return r;
-                (*n_arr)++;
-        }
-        return 0;
-}
-
-static bool is_label_name(const char *s, size_t len) {
-        if (len == 0 || len > PAYLOAD_MAX_NAME)
-                return false;
-        for (size_t i = 0; i < len; i++) {
-                char ch = s[i];
-                bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || ch == '_' ||
-                        (i > 0 && ch >= '0' && ch <= '9');
-
-                if (!ok)
-                        return false;
-        }
-        return true;
-}
-
-static int check_label_name(const struct node *n, size_t index, struct config_error *err) {
-        char buf[SHOW_MAX + 4];
-
-        (void) index;
-        if (!is_label_name(n->value, n->len))
-                return fail(err, n, "'%s' is not a valid label name", show(buf, n->value, n->len));
-        return 0;
-}
-
-static int check_not_empty(const struct node *n, size_t index, struct config_error *err) {
-        (void) index;
-        if (n->len == 0)
-                return fail(err, n, "expected a non-empty string");
-        return 0;
+/* s holds no NUL (check_string()). */
+static bool is_name(const char *s, size_t len, const struct name_rule *rule) {
+        return len > 0 && len <= rule->max && strchr(rule->first, s[0]) &&
+                strspn(s + 1, rule->rest) == len - 1;
 }
 
 /* Length of the valid placeholder at p ("{{..."), or 0. */
 static size_t placeholder_len(const char *p, bool allow_playbook) {
         const char *name;
-        size_t n = 0;
+        size_t n;
 
         if (startswith(p, "{{.Fingerprint}}"))
                 return strlen("{{.Fingerprint}}");
@@ -468,9 +374,7 @@ static size_t placeholder_len(const char *p, bool allow_playbook) {
         else
                 return 0;
 
-        while ((name[n] >= 'A' && name[n] <= 'Z') || (name[n] >= 'a' && name[n] <= 'z') ||
-               name[n] == '_' || (n > 0 && name[n] >= '0' && name[n] <= '9'))
-                n++;
+        n = name[0] && strchr(LETTERS, name[0]) ? 1 + strspn(name + 1, LETTERS DIGITS) : 0;
         if (n == 0 || n > PAYLOAD_MAX_NAME || !startswith(name + n, "}}"))
                 return 0;
         return (size_t) (name + n + 2 - p);
@@ -502,518 +406,446 @@ static int check_template(const struct node *n, bool allow_playbook, struct conf
         return 0;
 }
 
-static int check_executor_arg(const struct node *n, size_t index, struct config_error *err) {
+/* ---- the schema's vocabulary ---- */
+
+enum key_type {
+        KEY_INT,                /* int in [min, max] */
+        KEY_SIZE,               /* size_t, written as an int in [min, max] */
+        KEY_BOOL,
+        KEY_STRING,             /* char *, owned; NULL when absent */
+        KEY_ENUM,               /* char *, owned: one of choices[] */
+        KEY_STRV,               /* char *[], owned: min..max strings, counted at .count */
+        KEY_SECTION,            /* a mapping whose keys fill the same struct */
+        KEY_TABLES,             /* min..max mappings: an owned array of structs, counted */
+        KEY_REFUSED,            /* recognised only to be refused with .refusal */
+};
+
+/* Where a value goes, and for a check where it was found. */
+struct place {
+        void *base;                     /* the struct config or struct route being filled */
+        const struct node *list;        /* the list the value (or the route) is an element of */
+        size_t index;                   /* and its position there */
+};
+
+/* n is the value; for .allowed, the key. */
+typedef int (*check_fn)(const struct place *p, const struct node *n, struct config_error *err);
+
+struct key {
+        const char *name;
+        enum key_type type;
+        bool required;
+        long dflt;                      /* KEY_INT, KEY_SIZE, KEY_BOOL: when absent */
+        const char *const *dflt_strv;   /* KEY_STRV: when absent; NULL-terminated */
+        int min, max;                   /* numbers: the range; lists: how many elements */
+        size_t offset;                  /* of the value in the struct */
+        size_t count;                   /* KEY_STRV, KEY_TABLES: of the number of elements */
+        size_t size;                    /* KEY_TABLES: of one element */
+        const struct key *rows;         /* KEY_SECTION, KEY_TABLES: the mapping's rows */
+        size_t n_rows;
+        const struct name_rule *syntax; /* KEY_STRING, KEY_STRV elements */
+        const char *const *choices;     /* KEY_ENUM; NULL-terminated */
+        const char *null_word;          /* KEY_STRING: this word stores NULL (playbook: none) */
+        const char *refusal;            /* KEY_REFUSED: the whole message */
+        check_fn allowed;               /* may the key be set at all? before its value is read */
+        check_fn check;                 /* once the value (each element of a list) is stored */
+};
+
+/* offsetof() that compiles only when the field has the C type that the row's type stores. */
+#define FIELD(type, field, ctype) \
+        (offsetof(struct type, field) + 0 * sizeof(_Generic(((struct type *) 0)->field, ctype: 1)))
+#define ASSERT0(cond)           (0 * sizeof(char[(cond) ? 1 : -1]))     /* 0, or no compile */
+#define ROWS(r)                 .rows = (r), \
+                                .n_rows = ELEMENTSOF(r) + ASSERT0(ELEMENTSOF(r) <= SCHEMA_MAX_KEYS)
+#define REQUIRED                .required = true
+#define OPTIONAL                .required = false
+#define DEFAULT(v)              .dflt = (v)
+#define DEFAULT_LIST(...)       .dflt_strv = (const char *const[]) { __VA_ARGS__, NULL }
+
+#define INT(key, need, lo, hi, type, field, ...) { key, KEY_INT, need, .min = lo, .max = hi, \
+        .offset = FIELD(type, field, int), __VA_ARGS__ }
+#define SIZE(key, need, lo, hi, type, field) { key, KEY_SIZE, need, .min = lo, .max = hi, \
+        .offset = FIELD(type, field, size_t) }
+#define BOOL(key, need, type, field, ...) { key, KEY_BOOL, need, \
+        .offset = FIELD(type, field, bool), __VA_ARGS__ }
+#define STRING(key, need, type, field, ...) { key, KEY_STRING, need, \
+        .offset = FIELD(type, field, char *), __VA_ARGS__ }
+#define ENUM(key, need, type, field, ...) { key, KEY_ENUM, need, \
+        .offset = FIELD(type, field, char *), .choices = (const char *const[]) { __VA_ARGS__, NULL } }
+#define STRV(key, need, lo, hi, type, field, n_field, ...) { key, KEY_STRV, need, \
+        .min = lo, .max = hi, .count = FIELD(type, n_field, size_t), \
+        .offset = FIELD(type, field, char **) + \
+                ASSERT0((hi) <= (int) ELEMENTSOF(((struct type *) 0)->field)), __VA_ARGS__ }
+#define SECTION(key, need, rows) { key, KEY_SECTION, need, ROWS(rows) }
+#define TABLES(key, need, lo, hi, type, field, n_field, elem, rows) { key, KEY_TABLES, need, \
+        .min = lo, .max = hi, .offset = FIELD(type, field, struct elem *), \
+        .count = FIELD(type, n_field, size_t), .size = sizeof(struct elem), ROWS(rows) }
+#define REFUSED(key, message)   { key, KEY_REFUSED, OPTIONAL, .refusal = message }
+
+/* ---- checks, for the keys that need more than their type ---- */
+
+static int check_not_empty(const struct place *p, const struct node *n, struct config_error *err) {
+        (void) p;
+        return n->len == 0 ? fail(err, n, "expected a non-empty string") : 0;
+}
+
+static int check_executor_arg(const struct place *p, const struct node *n,
+                              struct config_error *err) {
         if (n->len == 0)
                 return fail(err, n, "executor arguments must not be empty");
         /* The program itself must not depend on the alert. */
-        if (index == 0 && (n->value[0] != '/' || strstr(n->value, "{{")))
+        if (p->index == 0 && (n->value[0] != '/' || strstr(n->value, "{{")))
                 return fail(err, n, "executor[0] must be an absolute path without placeholders");
         return check_template(n, true, err);
 }
 
-static int check_parameter(const struct node *n, size_t index, struct config_error *err) {
-        (void) index;
+static int check_parameter(const struct place *p, const struct node *n, struct config_error *err) {
+        (void) p;
         return check_template(n, false, err);
 }
 
-/* ---- the schema ---- */
-
-enum {
-        RATE_PER_HOUR,
-        RATE_PER_ALERT,
-        RATE_COOLDOWN,
-        _RATE_MAX,
-};
-
-static const char *const rate_keys[_RATE_MAX] = {
-        [RATE_PER_HOUR] = "max_executions_per_hour",
-        [RATE_PER_ALERT] = "max_executions_per_alert",
-        [RATE_COOLDOWN] = "cooldown_minutes",
-};
-
-static int parse_rate_limit(const struct node *map, struct config *c, struct config_error *err) {
-        const struct node *k[_RATE_MAX] = {}, *v[_RATE_MAX] = {};
-        int r;
-
-        r = read_mapping(map, rate_keys, _RATE_MAX, k, v, err);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < _RATE_MAX; i++) {
-                r = require(map, v[i], rate_keys[i], err);
-                if (r < 0)
-                        return r;
-        }
-        r = get_int(v[RATE_PER_HOUR], rate_keys[RATE_PER_HOUR], 1, 10000,
-                    &c->max_executions_per_hour, err);
-        if (r < 0)
-                return r;
-        r = get_int(v[RATE_PER_ALERT], rate_keys[RATE_PER_ALERT], 1, 10000,
-                    &c->max_executions_per_alert, err);
-        if (r < 0)
-                return r;
-        return get_int(v[RATE_COOLDOWN], rate_keys[RATE_COOLDOWN], 0, 1440, &c->cooldown_minutes,
-                       err);
+static int check_metrics_textfile(const struct place *p, const struct node *n,
+                                  struct config_error *err) {
+        (void) p;
+        return n->value[0] != '/' ? fail(err, n, "metrics_textfile must be an absolute path") : 0;
 }
 
-enum {
-        IDEM_WINDOW,
-        IDEM_KEY_FIELDS,
-        _IDEM_MAX,
-};
+static int check_unique_alertname(const struct place *p, const struct node *n,
+                                  struct config_error *err) {
+        const struct node *route = p->list->first;
 
-static const char *const idem_keys[_IDEM_MAX] = {
-        [IDEM_WINDOW] = "window_minutes",
-        [IDEM_KEY_FIELDS] = "key_fields",
-};
-
-static int parse_idempotency(const struct node *map, struct config *c, struct config_error *err) {
-        const struct node *k[_IDEM_MAX] = {}, *v[_IDEM_MAX] = {};
-        int r;
-
-        r = read_mapping(map, idem_keys, _IDEM_MAX, k, v, err);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < _IDEM_MAX; i++) {
-                r = require(map, v[i], idem_keys[i], err);
-                if (r < 0)
-                        return r;
-        }
-        r = get_int(v[IDEM_WINDOW], idem_keys[IDEM_WINDOW], 0, 1440,
-                    &c->idempotency_window_minutes, err);
-        if (r < 0)
-                return r;
-        return get_string_list(v[IDEM_KEY_FIELDS], idem_keys[IDEM_KEY_FIELDS], 1, 8,
-                               check_label_name, c->key_fields, &c->n_key_fields, err);
-}
-
-enum {
-        SEC_BIND_ADDRESS,
-        SEC_PORT,
-        SEC_AUTH_TOKEN_FILE,
-        SEC_AUTH_TOKEN,                         /* recognised only to be refused */
-        _SEC_MAX,
-};
-
-static const char *const sec_keys[_SEC_MAX] = {
-        [SEC_BIND_ADDRESS] = "bind_address",
-        [SEC_PORT] = "port",
-        [SEC_AUTH_TOKEN_FILE] = "auth_token_file",
-        [SEC_AUTH_TOKEN] = "auth_token",
-};
-
-static int parse_security(const struct node *map, struct config *c, struct config_error *err) {
-        const struct node *k[_SEC_MAX] = {}, *v[_SEC_MAX] = {};
-        int r;
-
-        r = read_mapping(map, sec_keys, _SEC_MAX, k, v, err);
-        if (r < 0)
-                return r;
-        if (k[SEC_AUTH_TOKEN])
-                return fail(err, k[SEC_AUTH_TOKEN], "auth_token is not supported: put the token "
-                            "in a file and set auth_token_file");
-        r = require(map, v[SEC_BIND_ADDRESS], sec_keys[SEC_BIND_ADDRESS], err);
-        if (r < 0)
-                return r;
-        r = require(map, v[SEC_PORT], sec_keys[SEC_PORT], err);
-        if (r < 0)
-                return r;
-
-        r = get_string(v[SEC_BIND_ADDRESS], &c->bind_address, err);
-        if (r < 0)
-                return r;
-        r = get_int(v[SEC_PORT], sec_keys[SEC_PORT], 1, 65535, &c->port, err);
-        if (r < 0)
-                return r;
-        if (v[SEC_AUTH_TOKEN_FILE]) {
-                r = check_string(v[SEC_AUTH_TOKEN_FILE], err);
-                if (r < 0)
-                        return r;
-                r = check_not_empty(v[SEC_AUTH_TOKEN_FILE], 0, err);
-                if (r < 0)
-                        return r;
-                r = copy_string(v[SEC_AUTH_TOKEN_FILE], &c->auth_token_file, err);
-                if (r < 0)
-                        return r;
-        }
+        /* The routes before this one are valid mappings, each with its alertname. */
+        for (size_t i = 0; i < p->index; i++, route = route->next)
+                for (const struct node *k = route->first; k && k->next; k = k->next->next)
+                        if (scalar_is(k, "alertname") && strcmp(k->next->value, n->value) == 0)
+                                return fail(err, n, "duplicate alertname '%s' (first at line %d)",
+                                            n->value, k->next->line);
         return 0;
 }
 
-enum {
-        CB_FAILURE_THRESHOLD,
-        CB_RESET_TIMEOUT,
-        _CB_MAX,
-};
+/* playbook is required and read before the route's other keys: NULL is `playbook: none`. */
+static const struct route *alert_only(const struct place *p) {
+        const struct route *rt = p->base;
 
-static const char *const cb_keys[_CB_MAX] = {
-        [CB_FAILURE_THRESHOLD] = "failure_threshold",
-        [CB_RESET_TIMEOUT] = "reset_timeout_minutes",
-};
-
-static int parse_circuit_breaker(const struct node *map, struct config *c,
-                                 struct config_error *err) {
-        const struct node *k[_CB_MAX] = {}, *v[_CB_MAX] = {};
-        int r;
-
-        r = read_mapping(map, cb_keys, _CB_MAX, k, v, err);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < _CB_MAX; i++) {
-                r = require(map, v[i], cb_keys[i], err);
-                if (r < 0)
-                        return r;
-        }
-        r = get_int(v[CB_FAILURE_THRESHOLD], cb_keys[CB_FAILURE_THRESHOLD], 1, 100,
-                    &c->failure_threshold, err);
-        if (r < 0)
-                return r;
-        return get_int(v[CB_RESET_TIMEOUT], cb_keys[CB_RESET_TIMEOUT], 1, 1440,
-                       &c->reset_timeout_minutes, err);
+        return rt->playbook ? NULL : rt;
 }
 
-enum {
-        CFG_RATE_LIMIT,
-        CFG_IDEMPOTENCY,
-        CFG_SECURITY,
-        CFG_CIRCUIT_BREAKER,
-        CFG_CONFIDENCE_THRESHOLD,
-        CFG_EXECUTOR,
-        CFG_PLAYBOOK_TIMEOUT,
-        CFG_RESPONSE_DEADLINE,
-        _CFG_REQUIRED,                          /* the keys before this are required */
-        CFG_MAX_BODY_BYTES = _CFG_REQUIRED,
-        CFG_READ_TIMEOUT,
-        CFG_METRICS_TEXTFILE,
-        _CFG_MAX,
-};
+static int check_confidence(const struct place *p, const struct node *n, struct config_error *err) {
+        const struct route *rt = alert_only(p);
 
-static const char *const cfg_keys[_CFG_MAX] = {
-        [CFG_RATE_LIMIT] = "rate_limit",
-        [CFG_IDEMPOTENCY] = "idempotency",
-        [CFG_SECURITY] = "security",
-        [CFG_CIRCUIT_BREAKER] = "circuit_breaker",
-        [CFG_CONFIDENCE_THRESHOLD] = "confidence_threshold",
-        [CFG_EXECUTOR] = "executor",
-        [CFG_PLAYBOOK_TIMEOUT] = "playbook_timeout_seconds",
-        [CFG_RESPONSE_DEADLINE] = "response_deadline_seconds",
-        [CFG_MAX_BODY_BYTES] = "max_body_bytes",
-        [CFG_READ_TIMEOUT] = "read_timeout_seconds",
-        [CFG_METRICS_TEXTFILE] = "metrics_textfile",
-};
-
-static int parse_config_section(const struct node *map, struct config *c,
-                                struct config_error *err) {
-        const struct node *k[_CFG_MAX] = {}, *v[_CFG_MAX] = {};
-        int r;
-
-        r = read_mapping(map, cfg_keys, _CFG_MAX, k, v, err);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < _CFG_REQUIRED; i++) {
-                r = require(map, v[i], cfg_keys[i], err);
-                if (r < 0)
-                        return r;
-        }
-
-        r = parse_rate_limit(v[CFG_RATE_LIMIT], c, err);
-        if (r < 0)
-                return r;
-        r = parse_idempotency(v[CFG_IDEMPOTENCY], c, err);
-        if (r < 0)
-                return r;
-        r = parse_security(v[CFG_SECURITY], c, err);
-        if (r < 0)
-                return r;
-        r = parse_circuit_breaker(v[CFG_CIRCUIT_BREAKER], c, err);
-        if (r < 0)
-                return r;
-        r = get_int(v[CFG_CONFIDENCE_THRESHOLD], cfg_keys[CFG_CONFIDENCE_THRESHOLD], 0, 100,
-                    &c->confidence_threshold, err);
-        if (r < 0)
-                return r;
-        r = get_string_list(v[CFG_EXECUTOR], cfg_keys[CFG_EXECUTOR], 1, CONFIG_MAX_LIST,
-                            check_executor_arg, c->executor, &c->n_executor, err);
-        if (r < 0)
-                return r;
-        r = get_int(v[CFG_PLAYBOOK_TIMEOUT], cfg_keys[CFG_PLAYBOOK_TIMEOUT], 1, 86400,
-                    &c->playbook_timeout_seconds, err);
-        if (r < 0)
-                return r;
-        r = get_int(v[CFG_RESPONSE_DEADLINE], cfg_keys[CFG_RESPONSE_DEADLINE], 1, 300,
-                    &c->response_deadline_seconds, err);
-        if (r < 0)
-                return r;
-
-        if (v[CFG_MAX_BODY_BYTES]) {
-                int bytes;
-
-                r = get_int(v[CFG_MAX_BODY_BYTES], cfg_keys[CFG_MAX_BODY_BYTES], 1024, 16777216,
-                            &bytes, err);
-                if (r < 0)
-                        return r;
-                c->max_body_bytes = (size_t) bytes;
-        }
-        if (v[CFG_READ_TIMEOUT]) {
-                r = get_int(v[CFG_READ_TIMEOUT], cfg_keys[CFG_READ_TIMEOUT], 1, 300,
-                            &c->read_timeout_seconds, err);
-                if (r < 0)
-                        return r;
-        }
-        if (v[CFG_METRICS_TEXTFILE]) {
-                const struct node *n = v[CFG_METRICS_TEXTFILE];
-
-                r = check_string(n, err);
-                if (r < 0)
-                        return r;
-                if (n->value[0] != '/')
-                        return fail(err, n, "metrics_textfile must be an absolute path");
-                r = copy_string(n, &c->metrics_textfile, err);
-                if (r < 0)
-                        return r;
-        }
+        if (rt && rt->confidence != 0)
+                return fail(err, n, "a route with playbook: none must have confidence 0");
         return 0;
 }
 
-enum {
-        RT_ALERTNAME,
-        RT_PLAYBOOK,
-        RT_CONFIDENCE,
-        RT_PRIORITY,
-        RT_REQUIRES_CONFIRMATION,
-        RT_PARAMETERS,
-        RT_MANUAL_MTTR,
-        _RT_MAX,
-};
+static int check_confirmation(const struct place *p, const struct node *n,
+                              struct config_error *err) {
+        const struct route *rt = alert_only(p);
 
-static const char *const route_keys[_RT_MAX] = {
-        [RT_ALERTNAME] = "alertname",
-        [RT_PLAYBOOK] = "playbook",
-        [RT_CONFIDENCE] = "confidence",
-        [RT_PRIORITY] = "priority",
-        [RT_REQUIRES_CONFIRMATION] = "requires_confirmation",
-        [RT_PARAMETERS] = "parameters",
-        [RT_MANUAL_MTTR] = "manual_mttr_minutes",
-};
-
-static bool is_alertname(const char *s, size_t len) {
-        if (len == 0 || len > ROUTE_MAX_ALERTNAME)
-                return false;
-        for (size_t i = 0; i < len; i++) {
-                char ch = s[i];
-                bool ok = (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || ch == '_' ||
-                        ch == ':' || (i > 0 && ch >= '0' && ch <= '9');
-
-                if (!ok)
-                        return false;
-        }
-        return true;
+        if (rt && rt->requires_confirmation)
+                return fail(err, n, "a route with playbook: none must not require confirmation");
+        return 0;
 }
 
-static bool is_playbook_name(const char *s, size_t len) {
-        if (len == 0 || len > ROUTE_MAX_PLAYBOOK)
-                return false;
-        for (size_t i = 0; i < len; i++) {
-                char ch = s[i];
-                bool ok = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-                        (i > 0 && (ch == '.' || ch == '_' || ch == '-'));
-
-                if (!ok)
-                        return false;
-        }
-        return true;
+static int allow_parameters(const struct place *p, const struct node *key,
+                            struct config_error *err) {
+        if (alert_only(p))
+                return fail(err, key, "a route with playbook: none must not set parameters");
+        return 0;
 }
 
-/* names[] holds the alertname nodes of the routes before this one. */
-static int parse_route(const struct node *map, const struct node **names, size_t index,
-                       struct route *rt, struct config_error *err) {
-        static const char *const priorities[] = { "low", "medium", "high", "critical" };
-        const struct node *k[_RT_MAX] = {}, *v[_RT_MAX] = {};
+/* ---- the schema: remediation-webhook-routing(5), one row per key ----
+ *
+ * A mapping's values are read in row order, not file order, so a check may rely on the rows above
+ * its own (the route's playbook). */
+
+static const struct key rate_limit_keys[] = {
+        INT("max_executions_per_hour",  REQUIRED, 1, 10000, config, max_executions_per_hour),
+        INT("max_executions_per_alert", REQUIRED, 1, 10000, config, max_executions_per_alert),
+        INT("cooldown_minutes",         REQUIRED, 0, 1440, config, cooldown_minutes),
+};
+
+static const struct key idempotency_keys[] = {
+        INT("window_minutes",           REQUIRED, 0, 1440, config, idempotency_window_minutes),
+        STRV("key_fields",              REQUIRED, 1, 8, config, key_fields, n_key_fields,
+             .syntax = &label_syntax),
+};
+
+static const struct key security_keys[] = {
+        /* bind_address and port are informational: the .socket unit's ListenStream= binds. */
+        STRING("bind_address",          REQUIRED, config, bind_address),
+        INT("port",                     REQUIRED, 1, 65535, config, port),
+        STRING("auth_token_file",       OPTIONAL, config, auth_token_file,
+               .check = check_not_empty),
+        REFUSED("auth_token",           "auth_token is not supported: put the token in a file "
+                                        "and set auth_token_file"),
+};
+
+static const struct key circuit_breaker_keys[] = {
+        INT("failure_threshold",        REQUIRED, 1, 100, config, failure_threshold),
+        INT("reset_timeout_minutes",    REQUIRED, 1, 1440, config, reset_timeout_minutes),
+};
+
+static const struct key config_keys[] = {
+        SECTION("rate_limit",           REQUIRED, rate_limit_keys),
+        SECTION("idempotency",          REQUIRED, idempotency_keys),
+        SECTION("security",             REQUIRED, security_keys),
+        SECTION("circuit_breaker",      REQUIRED, circuit_breaker_keys),
+        INT("confidence_threshold",     REQUIRED, 0, 100, config, confidence_threshold),
+        STRV("executor",                REQUIRED, 1, CONFIG_MAX_LIST, config, executor,
+             n_executor, .check = check_executor_arg),
+        INT("playbook_timeout_seconds", REQUIRED, 1, 86400, config, playbook_timeout_seconds),
+        INT("response_deadline_seconds", REQUIRED, 1, 300, config, response_deadline_seconds),
+        SIZE("max_body_bytes",          DEFAULT(HTTP_DEFAULT_MAX_BODY), 1024, 16777216, config,
+             max_body_bytes),
+        INT("read_timeout_seconds",     DEFAULT(HTTP_DEFAULT_READ_TIMEOUT_SEC), 1, 300, config,
+            read_timeout_seconds),
+        STRING("metrics_textfile",      OPTIONAL, config, metrics_textfile,
+               .check = check_metrics_textfile),
+};
+
+static const struct key route_keys[] = {
+        STRING("alertname",             REQUIRED, route, alertname, .syntax = &alertname_syntax,
+               .check = check_unique_alertname),
+        STRING("playbook",              REQUIRED, route, playbook, .null_word = "none",
+               .syntax = &playbook_syntax),
+        INT("confidence",               REQUIRED, 0, 100, route, confidence,
+            .check = check_confidence),
+        /* Informational: nothing reads it. */
+        ENUM("priority",                OPTIONAL, route, priority, "low", "medium", "high",
+             "critical"),
+        BOOL("requires_confirmation",   DEFAULT(false), route, requires_confirmation,
+             .check = check_confirmation),
+        STRV("parameters",              OPTIONAL, 0, CONFIG_MAX_LIST, route, parameters,
+             n_parameters, .allowed = allow_parameters, .check = check_parameter),
+        INT("manual_mttr_minutes",      DEFAULT(0), 0, 1440, route, manual_mttr_minutes),
+};
+
+static const struct key top_keys[] = {
+        SECTION("config",               REQUIRED, config_keys),
+        STRV("service_overrides",       OPTIONAL, 0, CONFIG_MAX_OVERRIDES, config,
+             service_overrides, n_service_overrides, .check = check_not_empty),
+        STRV("override_labels",         DEFAULT_LIST("service", "name"), 1, CONFIG_MAX_LIST,
+             config, override_labels, n_override_labels, .syntax = &label_syntax),
+        TABLES("routes",                REQUIRED, 1, CONFIG_MAX_ROUTES, config, routes, n_routes,
+               route, route_keys),
+};
+
+static const struct key file_key = SECTION("", REQUIRED, top_keys);
+
+/* ---- the walker ---- */
+
+static void *at(const struct place *p, size_t offset) {
+        return (char *) p->base + offset;
+}
+
+static int walk_value(const struct key *k, const struct place *p, const struct node *key,
+                      const struct node *value, struct config_error *err);
+
+/* Keys are matched first (unknown and repeated ones are errors, in file order), then a refused
+ * key is explained, then missing required keys are named, then values are read in row order. */
+static int walk_mapping(const struct key *k, const struct place *p, const struct node *map,
+                        struct config_error *err) {
+        const struct node *keys[SCHEMA_MAX_KEYS] = {}, *values[SCHEMA_MAX_KEYS] = {};
+        const struct key *rows = k->rows;
         char buf[SHOW_MAX + 4];
-        bool alert_only;
+        size_t i;
         int r;
 
-        r = read_mapping(map, route_keys, _RT_MAX, k, v, err);
-        if (r < 0)
-                return r;
-        for (size_t i = RT_ALERTNAME; i <= RT_CONFIDENCE; i++) {
-                r = require(map, v[i], route_keys[i], err);
-                if (r < 0)
-                        return r;
+        if (map->kind != NODE_MAPPING)
+                return fail(err, map, "expected a mapping");
+        for (const struct node *n = map->first; n && n->next; n = n->next->next) {
+                if (n->kind != NODE_SCALAR)
+                        return fail(err, n, "expected a string as mapping key");
+                for (i = 0; i < k->n_rows && !scalar_is(n, rows[i].name); i++)
+                        ;
+                if (i == k->n_rows)
+                        return fail(err, n, "unknown key '%s'", show(buf, n->value, n->len));
+                if (keys[i])
+                        return fail(err, n, "duplicate key '%s' (first at line %d)", rows[i].name,
+                                    keys[i]->line);
+                keys[i] = n;
+                values[i] = n->next;
         }
-
-        r = check_string(v[RT_ALERTNAME], err);
-        if (r < 0)
-                return r;
-        if (!is_alertname(v[RT_ALERTNAME]->value, v[RT_ALERTNAME]->len))
-                return fail(err, v[RT_ALERTNAME], "'%s' is not a valid alertname",
-                            show(buf, v[RT_ALERTNAME]->value, v[RT_ALERTNAME]->len));
-        for (size_t i = 0; i < index; i++)
-                if (strcmp(names[i]->value, v[RT_ALERTNAME]->value) == 0)
-                        return fail(err, v[RT_ALERTNAME], "duplicate alertname '%s' (first at line %d)",
-                                    v[RT_ALERTNAME]->value, names[i]->line);
-        names[index] = v[RT_ALERTNAME];
-        r = copy_string(v[RT_ALERTNAME], &rt->alertname, err);
-        if (r < 0)
-                return r;
-
-        r = check_string(v[RT_PLAYBOOK], err);
-        if (r < 0)
-                return r;
-        alert_only = scalar_is(v[RT_PLAYBOOK], "none");
-        if (!alert_only) {
-                if (!is_playbook_name(v[RT_PLAYBOOK]->value, v[RT_PLAYBOOK]->len))
-                        return fail(err, v[RT_PLAYBOOK], "'%s' is not a valid playbook name "
-                                    "([a-z0-9][a-z0-9._-]*, at most %d bytes, or none)",
-                                    show(buf, v[RT_PLAYBOOK]->value, v[RT_PLAYBOOK]->len),
-                                    ROUTE_MAX_PLAYBOOK);
-                r = copy_string(v[RT_PLAYBOOK], &rt->playbook, err);
-                if (r < 0)
-                        return r;
-        }
-
-        r = get_int(v[RT_CONFIDENCE], route_keys[RT_CONFIDENCE], 0, 100, &rt->confidence, err);
-        if (r < 0)
-                return r;
-        if (alert_only && rt->confidence != 0)
-                return fail(err, v[RT_CONFIDENCE], "a route with playbook: none must have "
-                            "confidence 0");
-
-        if (v[RT_PRIORITY]) {
-                size_t i;
-
-                r = check_string(v[RT_PRIORITY], err);
-                if (r < 0)
-                        return r;
-                for (i = 0; i < sizeof priorities / sizeof priorities[0]; i++)
-                        if (scalar_is(v[RT_PRIORITY], priorities[i]))
-                                break;
-                if (i == sizeof priorities / sizeof priorities[0])
-                        return fail(err, v[RT_PRIORITY], "priority must be one of low, medium, "
-                                    "high, critical");
-                r = copy_string(v[RT_PRIORITY], &rt->priority, err);
-                if (r < 0)
-                        return r;
-        }
-
-        if (v[RT_REQUIRES_CONFIRMATION]) {
-                r = get_bool(v[RT_REQUIRES_CONFIRMATION], &rt->requires_confirmation, err);
-                if (r < 0)
-                        return r;
-                if (alert_only && rt->requires_confirmation)
-                        return fail(err, v[RT_REQUIRES_CONFIRMATION], "a route with playbook: "
-                                    "none must not require confirmation");
-        }
-
-        if (v[RT_PARAMETERS]) {
-                if (alert_only)
-                        return fail(err, k[RT_PARAMETERS], "a route with playbook: none must not "
-                                    "set parameters");
-                r = get_string_list(v[RT_PARAMETERS], route_keys[RT_PARAMETERS], 0,
-                                    CONFIG_MAX_LIST, check_parameter, rt->parameters,
-                                    &rt->n_parameters, err);
-                if (r < 0)
-                        return r;
-        }
-
-        if (v[RT_MANUAL_MTTR]) {
-                r = get_int(v[RT_MANUAL_MTTR], route_keys[RT_MANUAL_MTTR], 0, 1440,
-                            &rt->manual_mttr_minutes, err);
+        for (i = 0; i < k->n_rows; i++)
+                if (rows[i].type == KEY_REFUSED && keys[i])
+                        return fail(err, keys[i], "%s", rows[i].refusal);
+        for (i = 0; i < k->n_rows; i++)
+                if (rows[i].required && !values[i])
+                        return fail(err, map, "missing required key '%s'", rows[i].name);
+        for (i = 0; i < k->n_rows; i++) {
+                r = walk_value(&rows[i], p, keys[i], values[i], err);
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
-static int parse_routes(const struct node *list, struct config *c, struct config_error *err) {
-        const struct node *names[CONFIG_MAX_ROUTES];
-        size_t i = 0;
+static int check_choice(const struct key *k, const struct node *n, struct config_error *err) {
+        char words[SCHEMA_MAX_CHOICES_TEXT] = "";
+
+        for (const char *const *c = k->choices; *c; c++)
+                if (scalar_is(n, *c))
+                        return 0;
+        for (const char *const *c = k->choices; *c; c++) {
+                size_t o = strlen(words);
+
+                /* The schema's own words: truncation would only shorten the message. */
+                (void) snprintf(words + o, sizeof words - o, "%s%s", o > 0 ? ", " : "", *c);
+        }
+        return fail(err, n, "%s must be one of %s", k->name, words);
+}
+
+/* A string, or an element of a list of strings: checked against the row's syntax or choices. */
+static int get_string(const struct key *k, const struct node *n, char **ret,
+                      struct config_error *err) {
+        char buf[SHOW_MAX + 4];
+        int r;
+
+        r = check_string(n, err);
+        if (r < 0)
+                return r;
+        if (k->syntax && !is_name(n->value, n->len, k->syntax))
+                return fail(err, n, "'%s' is not a valid %s", show(buf, n->value, n->len),
+                            k->syntax->what);
+        if (k->choices) {
+                r = check_choice(k, n, err);
+                if (r < 0)
+                        return r;
+        }
+        return copy_string(n, ret, err);
+}
+
+/* KEY_STRV and KEY_TABLES. Elements are stored and counted one at a time, so that config_free()
+ * releases a list that stopped half way. */
+static int walk_list(const struct key *k, const struct place *p, const struct node *list,
+                     struct config_error *err) {
+        char **strv = at(p, k->offset), *elems = NULL;
+        size_t *count = at(p, k->count);
+        struct place e = { .base = p->base, .list = list };
         int r;
 
         if (list->kind != NODE_LIST)
                 return fail(err, list, "expected a list");
-        if (list->n_children < 1 || list->n_children > CONFIG_MAX_ROUTES)
-                return fail(err, list, "routes must have between 1 and %d elements",
-                            CONFIG_MAX_ROUTES);
+        if (list->n_children < (size_t) k->min || list->n_children > (size_t) k->max)
+                return fail(err, list, "%s must have between %d and %d elements", k->name, k->min,
+                            k->max);
+        if (k->type == KEY_TABLES) {
+                elems = calloc(list->n_children, k->size);
+                if (!elems)
+                        return oom(err);
+                /* Into the field's own pointer type; object pointers share one representation. */
+                memcpy(at(p, k->offset), &elems, sizeof elems);
+                *count = list->n_children;      /* calloc'd: every element can be freed */
+        }
 
-        c->routes = calloc(list->n_children, sizeof *c->routes);
-        if (!c->routes)
-                return oom(err);
-        c->n_routes = list->n_children;
-
-        for (const struct node *e = list->first; e; e = e->next, i++) {
-                r = parse_route(e, names, i, &c->routes[i], err);
+        for (const struct node *n = list->first; n; n = n->next, e.index++) {
+                if (k->type == KEY_TABLES) {
+                        e.base = elems + e.index * k->size;
+                        r = walk_mapping(k, &e, n, err);
+                } else {
+                        r = get_string(k, n, &strv[e.index], err);
+                        if (r >= 0) {
+                                (*count)++;
+                                r = k->check ? k->check(&e, n, err) : 0;
+                        }
+                }
                 if (r < 0)
                         return r;
         }
         return 0;
 }
 
-enum {
-        TOP_CONFIG,
-        TOP_SERVICE_OVERRIDES,
-        TOP_OVERRIDE_LABELS,
-        TOP_ROUTES,
-        _TOP_MAX,
-};
+static int walk_default(const struct key *k, const struct place *p, struct config_error *err) {
+        if (k->type == KEY_INT)
+                *(int *) at(p, k->offset) = (int) k->dflt;
+        else if (k->type == KEY_SIZE)
+                *(size_t *) at(p, k->offset) = (size_t) k->dflt;
+        else if (k->type == KEY_BOOL)
+                *(bool *) at(p, k->offset) = k->dflt != 0;
+        else if (k->type == KEY_STRV)
+                for (size_t i = 0; k->dflt_strv && k->dflt_strv[i]; i++) {
+                        char **strv = at(p, k->offset);
 
-static const char *const top_keys[_TOP_MAX] = {
-        [TOP_CONFIG] = "config",
-        [TOP_SERVICE_OVERRIDES] = "service_overrides",
-        [TOP_OVERRIDE_LABELS] = "override_labels",
-        [TOP_ROUTES] = "routes",
-};
+                        strv[i] = strdup(k->dflt_strv[i]);
+                        if (!strv[i])
+                                return oom(err);
+                        (*(size_t *) at(p, k->count))++;
+                }
+        return 0;                       /* strings stay NULL, from the zeroed struct */
+}
 
-static int parse_top(const struct node *root, struct config *c, struct config_error *err) {
-        static const char *const default_override_labels[] = { "service", "name" };
-        const struct node *k[_TOP_MAX] = {}, *v[_TOP_MAX] = {};
-        int r;
+static int walk_value(const struct key *k, const struct place *p, const struct node *key,
+                      const struct node *value, struct config_error *err) {
+        int v = 0, r = 0;
 
-        r = read_mapping(root, top_keys, _TOP_MAX, k, v, err);
-        if (r < 0)
-                return r;
-        r = require(root, v[TOP_CONFIG], top_keys[TOP_CONFIG], err);
-        if (r < 0)
-                return r;
-        r = require(root, v[TOP_ROUTES], top_keys[TOP_ROUTES], err);
-        if (r < 0)
-                return r;
-
-        r = parse_config_section(v[TOP_CONFIG], c, err);
-        if (r < 0)
-                return r;
-
-        if (v[TOP_SERVICE_OVERRIDES]) {
-                r = get_string_list(v[TOP_SERVICE_OVERRIDES], top_keys[TOP_SERVICE_OVERRIDES], 0,
-                                    CONFIG_MAX_OVERRIDES, check_not_empty, c->service_overrides,
-                                    &c->n_service_overrides, err);
+        if (!value)
+                return walk_default(k, p, err);
+        if (k->allowed) {
+                r = k->allowed(p, key, err);
                 if (r < 0)
                         return r;
         }
 
-        if (v[TOP_OVERRIDE_LABELS]) {
-                r = get_string_list(v[TOP_OVERRIDE_LABELS], top_keys[TOP_OVERRIDE_LABELS], 1,
-                                    CONFIG_MAX_LIST, check_label_name, c->override_labels,
-                                    &c->n_override_labels, err);
-                if (r < 0)
-                        return r;
-        } else
-                for (size_t i = 0; i < 2; i++) {
-                        c->override_labels[i] = strdup(default_override_labels[i]);
-                        if (!c->override_labels[i])
-                                return oom(err);
-                        c->n_override_labels++;
-                }
+        switch (k->type) {
+        case KEY_INT:
+        case KEY_SIZE:
+                r = get_int(value, k->name, k->min, k->max, &v, err);
+                if (r >= 0 && k->type == KEY_INT)
+                        *(int *) at(p, k->offset) = v;
+                else if (r >= 0)
+                        *(size_t *) at(p, k->offset) = (size_t) v;
+                break;
+        case KEY_BOOL:
+                r = get_bool(value, at(p, k->offset), err);
+                break;
+        case KEY_STRING:
+        case KEY_ENUM:
+                /* Quoted or not: "none" is no playbook name either. */
+                if (k->null_word && scalar_is(value, k->null_word))
+                        return 0;
+                r = get_string(k, value, at(p, k->offset), err);
+                break;
+        case KEY_STRV:
+        case KEY_TABLES:
+                return walk_list(k, p, value, err);
+        case KEY_SECTION:
+                return walk_mapping(k, p, value, err);
+        case KEY_REFUSED:               /* walk_mapping() refused it already */
+                break;
+        }
+        if (r < 0)
+                return r;
+        return k->check ? k->check(p, value, err) : 0;
+}
 
-        return parse_routes(v[TOP_ROUTES], c, err);
+/* Frees what the rows say is owned; counts say how much of a list was filled. */
+static void free_value(const struct key *k, const struct place *p) {
+        size_t n = k->type == KEY_STRV || k->type == KEY_TABLES ? *(size_t *) at(p, k->count) : 0;
+        char *elems;
+
+        if (k->type == KEY_STRING || k->type == KEY_ENUM)
+                free(*(char **) at(p, k->offset));
+        else if (k->type == KEY_STRV)
+                for (size_t i = 0; i < n; i++)
+                        free(((char **) at(p, k->offset))[i]);
+        else if (k->type == KEY_SECTION)
+                for (size_t i = 0; i < k->n_rows; i++)
+                        free_value(&k->rows[i], p);
+        else if (k->type == KEY_TABLES) {
+                memcpy(&elems, at(p, k->offset), sizeof elems);
+                for (size_t i = 0; elems && i < n; i++)
+                        for (size_t j = 0; j < k->n_rows; j++)
+                                free_value(&k->rows[j],
+                                           &(struct place) { .base = elems + i * k->size });
+                free(elems);
+        }
 }
 
 /* ---- public ---- */
 
 int config_parse(const char *text, size_t len, const char *path, struct config *ret,
                  struct config_error *err) {
-        struct config c = {
-                .max_body_bytes = HTTP_DEFAULT_MAX_BODY,
-                .read_timeout_seconds = HTTP_DEFAULT_READ_TIMEOUT_SEC,
-        };
+        struct config c = {};
         struct node *root = NULL;
         int r;
 
@@ -1030,7 +862,7 @@ int config_parse(const char *text, size_t len, const char *path, struct config *
         r = build_tree(text ?: "", len, &root, err);
         if (r < 0)
                 return r;
-        r = parse_top(root, &c, err);
+        r = walk_value(&file_key, &(struct place) { .base = &c }, NULL, root, err);
         node_free(root);
         if (r >= 0 && path) {
                 c.path = strdup(path);
@@ -1135,27 +967,7 @@ void config_free(struct config *c) {
         if (!c)
                 return;
         free(c->path);
-        for (size_t i = 0; i < c->n_key_fields; i++)
-                free(c->key_fields[i]);
-        free(c->bind_address);
-        free(c->auth_token_file);
-        for (size_t i = 0; i < c->n_executor; i++)
-                free(c->executor[i]);
-        free(c->metrics_textfile);
-        for (size_t i = 0; i < c->n_service_overrides; i++)
-                free(c->service_overrides[i]);
-        for (size_t i = 0; i < c->n_override_labels; i++)
-                free(c->override_labels[i]);
-        for (size_t i = 0; i < c->n_routes; i++) {
-                struct route *rt = &c->routes[i];
-
-                free(rt->alertname);
-                free(rt->playbook);
-                free(rt->priority);
-                for (size_t j = 0; j < rt->n_parameters; j++)
-                        free(rt->parameters[j]);
-        }
-        free(c->routes);
+        free_value(&file_key, &(struct place) { .base = c });
         *c = (struct config) {};
 }
 

@@ -540,6 +540,12 @@ static void test_none_route_mismatch(void **state) {
                      "a route with playbook: none must have confidence 0");
         assert_parses(CFG NONE_ROUTE "    requires_confirmation: false\n    priority: low\n"
                       "    manual_mttr_minutes: 30\n");
+        /* The key itself is refused, before its value is even looked at. */
+        assert_error(CFG NONE_ROUTE "    parameters: 5\n", 23, 5,
+                     "a route with playbook: none must not set parameters");
+        /* Written before playbook, confidence is still checked against it. */
+        assert_error(CFG "  - confidence: 5\n    alertname: A\n    playbook: none\n", 20, 17,
+                     "a route with playbook: none must have confidence 0");
 }
 
 static void test_templates(void **state) {
@@ -624,6 +630,9 @@ static void test_auth_token_inline(void **state) {
         assert_subst_error("    bind_address: 127.0.0.1\n",
                            "    auth_token_file: tok\n    auth_token: x\n    bind_address: [] \n",
                            11, 5, "auth_token is not supported");
+        /* Also before a missing required key of the section is named. */
+        assert_subst_error("    port: 9096\n", "    auth_token: x\n", 11, 5,
+                           "auth_token is not supported");
 }
 
 static void test_yaml_features_refused(void **state) {
