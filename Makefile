@@ -13,10 +13,13 @@ override CFLAGS   += -std=gnu11 $(WARN) $(HARDEN) $(shell pkg-config --cflags $(
 LDLIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 override LDFLAGS  += -pie -Wl,-z,relro,-z,now
 
-LIB_SRC   := src/http.c src/payload.c src/config.c src/params.c src/gates.c src/state.c src/state-json.c src/store.c \
-             src/exec.c src/audit.c src/journal.c src/metrics.c src/history.c src/runtime.c src/util.c src/report.c
+LIB_SRC   := src/http.c src/payload.c src/config.c src/params.c src/vocab.c src/breaker.c src/gates.c src/state.c src/state-json.c src/store.c \
+             src/exec.c src/audit.c src/journal.c src/metrics.c src/history.c src/runtime.c src/step.c src/batch.c \
+             src/util.c
 LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
-CTL_OBJ   := $(patsubst src/%.c,$(BUILD)/%.o,src/remediationctl.c src/ctl.c src/ctl-status.c src/ctl-explain.c)
+# remediationctl's own: the handler never links them (the report is only `remediationctl report`).
+CTL_OBJ   := $(patsubst src/%.c,$(BUILD)/%.o,src/remediationctl.c src/ctl.c src/ctl-status.c src/ctl-explain.c src/report.c)
+TEST_OBJ  := $(LIB_OBJ) $(BUILD)/report.o       # unit tests may test the report too
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -36,8 +39,8 @@ $(BUILD)/remediation-webhook: $(BUILD)/main.o $(LIB_OBJ)
 $(BUILD)/remediationctl: $(CTL_OBJ) $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) | $(BUILD)/tests
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS) -lcmocka
+$(BUILD)/tests/%: tests/unit/%.c $(TEST_OBJ) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_OBJ) $(LDLIBS) -lcmocka
 
 $(BUILD) $(BUILD)/tests:
 	mkdir -p $@
@@ -65,9 +68,9 @@ check-sanitize: sanitize-build
 	tests/run-all $(BUILD)/sanitize
 
 # libFuzzer harnesses (clang): `make fuzz` runs each for FUZZ_SECONDS, seeded from the fixtures.
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard src/*.h) | $(BUILD)/fuzz
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) src/report.c $(wildcard src/*.h) | $(BUILD)/fuzz
 	clang $(CPPFLAGS) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		$(shell pkg-config --cflags $(PKGS)) -o $@ $< $(LIB_SRC) $(LDLIBS)
+		$(shell pkg-config --cflags $(PKGS)) -o $@ $< $(LIB_SRC) src/report.c $(LDLIBS)
 
 $(BUILD)/fuzz:
 	mkdir -p $@
