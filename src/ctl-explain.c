@@ -55,29 +55,7 @@ static int alert_from_args(struct ctl *c, struct alert *a) {
 }
 
 static int read_payload(struct ctl *c, char **ret, size_t *ret_len) {
-        size_t max = c->rt.cfg.max_body_bytes, len = 0;
-        char *buf = malloc(max + 2);
-        ssize_t n;
-
-        if (!buf)
-                return -ENOMEM;
-        while (len <= max && (n = read(STDIN_FILENO, buf + len, max + 1 - len)) != 0) {
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        int r = -errno;
-                        free(buf);
-                        return r;
-                }
-                len += (size_t) n;
-        }
-        if (len > max) {
-                free(buf);
-                return -EFBIG;
-        }
-        buf[len] = '\0';
-        *ret = buf, *ret_len = len;
-        return 0;
+        return read_fd_bounded(STDIN_FILENO, c->rt.cfg.max_body_bytes, ret, ret_len);
 }
 
 /* What a passing gate found that the next ones use: worth showing. */

@@ -23,13 +23,13 @@ static double line_timestamp(const char *s, size_t len) {
 
 int history_read(const char *path, int64_t since, size_t max_bytes,
                  int (*fn)(const cJSON *line, void *data), void *data, size_t *ret_skipped) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        _cleanup_close_ int fd = open_regular(AT_FDCWD, path);    /* a FIFO would block */
         struct stat sb;
-        size_t skipped = 0;
+        size_t skipped = 0, have;
         int count = 0, r = 0;
 
         if (fd < 0)
-                return -errno;
+                return fd;
         if (fstat(fd, &sb) < 0)
                 return -errno;
         off_t end = sb.st_size, start = end;
@@ -45,25 +45,18 @@ int history_read(const char *path, int64_t since, size_t max_bytes,
                 buf[n] = '\0';
                 start = from;
                 /* The first full line of this block tells whether we have gone back far enough. */
-                char *nl = from == 0 ? buf - 1 : memchr(buf, '\n', (size_t) n);
-                double first = nl ? line_timestamp(nl + 1, (size_t) (buf + n - nl - 1)) : -1;
+                const char *nl = from == 0 ? NULL : memchr(buf, '\n', (size_t) n);
+                const char *line = from == 0 ? buf : nl ? nl + 1 : NULL;
+                double first = line ? line_timestamp(line, (size_t) (buf + n - line)) : -1;
                 if (first >= 0 && first < (double) since)
                         break;
         }
-        size_t len = (size_t) (end - start);
-        _cleanup_free_ char *all = malloc(len + 1);
-        if (!all)
-                return -ENOMEM;
-        size_t have = 0;
-        while (have < len) {
-                ssize_t n = pread(fd, all + have, len - have, start + (off_t) have);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n <= 0)
-                        break;
-                have += (size_t) n;
-        }
-        all[have] = '\0';
+        /* From there to the end, with what was appended since (newer lines) up to as much again. */
+        _cleanup_free_ char *all = NULL;
+        if (lseek(fd, start, SEEK_SET) < 0)
+                return -errno;
+        if ((r = read_fd_bounded(fd, (size_t) (end - start) + max_bytes, &all, &have)) < 0)
+                return r;
         char *p = all, *e = all + have;
         if (start > 0) {                        /* a partial first line belongs to the block before */
                 char *nl = memchr(p, '\n', have);
@@ -146,8 +139,10 @@ int history_rebuild(const struct config *c, const char *log_path, int64_t now, s
                 horizon = (int64_t) c->reset_timeout_minutes * 60 * 2;
         int r = history_read(log_path, now - horizon - gates_trial_lease(c), HISTORY_REBUILD_MAX_BYTES,
                              replay_line, &rp, NULL);
+        if (r == -ENOENT || r == -EISDIR || r == -EBADFD)
+                return 0;               /* no log, or none that can be read back: nothing to replay */
         if (r < 0)
-                return r == -ENOENT ? 0 : r;
+                return r;
         gates_prune(c, s, now);
         return rp.executions;
 }

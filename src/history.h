@@ -8,8 +8,10 @@
 struct cJSON;
 
 /* Calls fn for each line of the log whose timestamp is >= since (seconds), oldest first, reading
- * at most max_bytes from the end of the file. Lines that do not parse are skipped and counted in
- * *ret_skipped. Returns the number of lines passed to fn, or -errno (fn's negative return stops). */
+ * at most max_bytes back from the end of the file (and what is appended meanwhile, up to as much
+ * again). Lines that do not parse are skipped and counted in *ret_skipped. Returns the number of
+ * lines passed to fn, or -errno (fn's negative return stops; a log that is not a regular file is
+ * open_regular()'s error). */
 int history_read(const char *path, int64_t since, size_t max_bytes,
                  int (*fn)(const struct cJSON *line, void *data), void *data, size_t *ret_skipped);
 

@@ -1,11 +1,11 @@
 /* Series names are built only from names the config defines (playbooks, alertnames, gates) and
  * from HTTP codes, never from alert labels, so their number stays bounded. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "metrics.h"
+#include "util.h"
 
 static const double duration_buckets[] = { 1, 2.5, 5, 10, 30, 60, 120, 300 };
 
@@ -50,45 +50,14 @@ int metrics_count_request(struct state *s, int code) {
         return state_counter_add(s, series, 1);
 }
 
-struct buf {
-        char *p;
-        size_t len, size;
-        int failed;
-};
-
-static void put(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct buf *b, const char *fmt, ...) {
-        va_list ap;
-        for (;;) {
-                va_start(ap, fmt);
-                int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->size - b->len : 0, fmt, ap);
-                va_end(ap);
-                if (n < 0) {
-                        b->failed = 1;
-                        return;
-                }
-                if (b->p && b->len + (size_t) n < b->size) {
-                        b->len += (size_t) n;
-                        return;
-                }
-                size_t size = (b->size + (size_t) n + 1) * 2;
-                char *p = realloc(b->p, size);
-                if (!p) {
-                        b->failed = 1;
-                        return;
-                }
-                b->p = p, b->size = size;
-        }
-}
-
-static void family(struct buf *b, const struct state *s, const char *name, const char *type,
+static void family(struct strbuf *b, const struct state *s, const char *name, const char *type,
                    const char *help) {
         size_t nl = strlen(name);
-        put(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+        strbuf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
         for (size_t i = 0; i < s->n_counters; i++) {
                 const char *series = s->counters[i].series;
                 if (strncmp(series, name, nl) == 0 && (series[nl] == '{' || series[nl] == '_'))
-                        put(b, "%s %.17g\n", series, s->counters[i].value);
+                        strbuf_printf(b, "%s %.17g\n", series, s->counters[i].value);
         }
 }
 
@@ -100,7 +69,7 @@ static bool seen_before(const struct config *c, size_t i) {
 }
 
 char *metrics_render(const struct config *c, const struct state *s, int64_t now) {
-        struct buf b = {};
+        struct strbuf b = {};
 
         family(&b, s, "remediation_playbook_executions_total", "counter",
                "Playbook executions by outcome.");
@@ -110,28 +79,24 @@ char *metrics_render(const struct config *c, const struct state *s, int64_t now)
                "Alert decisions by action and by the gate that made them.");
         family(&b, s, "remediation_webhook_requests_total", "counter",
                "Webhook requests by HTTP status code.");
-        put(&b, "# HELP remediation_circuit_breaker_state Circuit breaker per playbook: 0 closed, 1 open, 2 half-open.\n"
-                "# TYPE remediation_circuit_breaker_state gauge\n");
+        strbuf_printf(&b, "# HELP remediation_circuit_breaker_state Circuit breaker per playbook: 0 closed, 1 open, 2 half-open.\n"
+                          "# TYPE remediation_circuit_breaker_state gauge\n");
         for (size_t i = 0; c && i < c->n_routes; i++) {
                 const char *pb = c->routes[i].playbook;
                 if (!pb || seen_before(c, i))
                         continue;
-                const struct breaker *br = state_breaker((struct state *) s, pb, 0);
-                put(&b, "remediation_circuit_breaker_state{playbook=\"%s\"} %d\n", pb,
-                    (int) gates_breaker_state(c, br, now));
+                const struct breaker *br = state_find_breaker(s, pb);
+                strbuf_printf(&b, "remediation_circuit_breaker_state{playbook=\"%s\"} %d\n", pb,
+                              (int) breaker_state(c, br, now));
         }
-        put(&b, "# HELP remediation_rate_limit_executions Executions counted against the hourly limits now.\n"
-                "# TYPE remediation_rate_limit_executions gauge\n"
-                "remediation_rate_limit_executions{scope=\"global\"} %d\n",
-            state_count_execs(s, NULL, now - RATE_WINDOW_SEC));
+        strbuf_printf(&b, "# HELP remediation_rate_limit_executions Executions counted against the hourly limits now.\n"
+                          "# TYPE remediation_rate_limit_executions gauge\n"
+                          "remediation_rate_limit_executions{scope=\"global\"} %d\n",
+                      state_count_execs(s, NULL, now - RATE_WINDOW_SEC));
         for (size_t i = 0; c && i < c->n_routes; i++)
                 if (c->routes[i].playbook)
-                        put(&b, "remediation_rate_limit_executions{scope=\"alert:%s\"} %d\n",
-                            c->routes[i].alertname,
-                            state_count_execs(s, c->routes[i].alertname, now - RATE_WINDOW_SEC));
-        if (b.failed) {
-                free(b.p);
-                return NULL;
-        }
-        return b.p;
+                        strbuf_printf(&b, "remediation_rate_limit_executions{scope=\"alert:%s\"} %d\n",
+                                      c->routes[i].alertname,
+                                      state_count_execs(s, c->routes[i].alertname, now - RATE_WINDOW_SEC));
+        return strbuf_steal(&b);
 }

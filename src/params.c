@@ -20,11 +20,10 @@ bool param_value_ok(const char *v) {
 }
 
 /* The value a placeholder stands for, or NULL when the alert does not have it. `from_alert` tells
- * whether the value is untrusted. */
+ * whether the value is untrusted. key is the caller's room for a label or annotation name. */
 static const char *placeholder_value(const char *name, size_t len, const struct route *route,
-                                     const struct alert *alert, bool *from_alert) {
-        static char key[PAYLOAD_MAX_NAME + 1];
-
+                                     const struct alert *alert, bool *from_alert,
+                                     char key[static PAYLOAD_MAX_NAME + 1]) {
         *from_alert = true;
         if (len == 9 && memcmp(name, ".Playbook", 9) == 0) {
                 *from_alert = false;
@@ -66,8 +65,9 @@ static int expand_one(const char *tmpl, const struct route *route, const struct 
                 if (!close)
                         return -EINVAL;
                 bool from_alert;
+                char key[PAYLOAD_MAX_NAME + 1];
                 size_t nlen = (size_t) (close - open - 2);
-                const char *v = placeholder_value(open + 2, nlen, route, alert, &from_alert);
+                const char *v = placeholder_value(open + 2, nlen, route, alert, &from_alert, key);
                 if (!v || (from_alert && !param_value_ok(v))) {
                         snprintf(why, why_size, "Parameter %.*s %s", (int) nlen, open + 2,
                                  v ? "fails the safe-value check" : "is missing from the alert");

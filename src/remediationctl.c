@@ -26,12 +26,14 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "ctl.h"
 #include "history.h"
@@ -447,12 +449,40 @@ static int parse_options(int argc, char **argv, struct ctl *c, const struct comm
         return 0;
 }
 
+/* Run by root on a state directory that another user owns (the service's: tmpfiles.d makes it
+ * so), become that user, with its groups as User= gives them, before anything is opened: no file
+ * in the directory or the decision log becomes root's, which the handler could not write, and no
+ * playbook runs as root. 0, or -errno when root could not become it (told). */
+static int become_state_owner(const char *state_dir) {
+        struct stat sb;
+
+        if (geteuid() != 0 || stat(state_dir, &sb) < 0 || sb.st_uid == 0)
+                return 0;       /* not root, root's own directory, or none: the command tells */
+        struct passwd *pw = getpwuid(sb.st_uid);
+        uid_t uid = sb.st_uid;
+        gid_t gid = sb.st_gid;
+        int r = 0;
+
+        if ((pw ? initgroups(pw->pw_name, gid) : setgroups(1, &gid)) < 0 ||
+            setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
+                r = -errno;
+        else if (getuid() != uid || geteuid() != uid || getegid() != gid || setresuid(0, 0, 0) == 0)
+                r = -EPERM;     /* must not be able to become root again */
+        if (r < 0)
+                ctl_fail("%s belongs to %s (uid %u), which root could not become (%s): run as it, "
+                         "e.g. sudo -u %s remediationctl ...", state_dir, pw ? pw->pw_name : "another user",
+                         (unsigned) uid, strerror(-r), pw ? pw->pw_name : "'#UID'");
+        return r;
+}
+
 int main(int argc, char **argv) {
         struct ctl c = {};
         const struct command *cmd = NULL;
-        int ret = EXIT_USAGE;
+        int ret = EXIT_USAGE, r = parse_options(argc, argv, &c, &cmd);
 
-        if (parse_options(argc, argv, &c, &cmd) == 0) {
+        if (r == 0 && become_state_owner(c.rt.state_dir) < 0)
+                ret = EXIT_ERROR;
+        else if (r == 0) {
                 char **all = c.args;
                 c.args++;               /* past the command */
                 signal(SIGPIPE, SIG_IGN);

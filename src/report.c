@@ -80,13 +80,13 @@ static const char *str(const cJSON *o, const char *name) {
         return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* Appends one zeroed element to arr (n elements); its address, or NULL when out of memory. */
+/* Appends one zeroed element to arr (n elements, grown only through here); its address, or NULL
+ * when out of memory. */
 #define PUSH(arr, n) ({                                                         \
-        typeof(arr) _p = realloc((arr), ((n) + 1) * sizeof(*(arr)));            \
+        typeof(arr) _p = GROW(arr, n);                                          \
         if (_p) {                                                               \
-                (arr) = _p;                                                     \
-                memset(&_p[(n)], 0, sizeof(*_p));                               \
                 _p = &_p[(n)++];                                                \
+                memset(_p, 0, sizeof(*_p));                                     \
         }                                                                       \
         _p; })
 

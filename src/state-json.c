@@ -9,6 +9,7 @@
 #include <string.h>
 #include "bounds.h"
 #include "state.h"
+#include "util.h"
 
 /* ---- JSON in ---- */
 
@@ -155,28 +156,12 @@ int state_parse(const char *text, size_t len, struct state *ret) {
  * cJSON_PrintUnformatted() printed for the same state, but for fractions, which read back exactly
  * here (cJSON prints 0.30000000000000004 as 0.3). */
 
-struct out {
-        char *buf;
-        size_t len, cap;
-        bool failed;
+struct out {                            /* the emitter's text */
+        struct strbuf b;
 };
 
 static void out_raw(struct out *o, const char *p, size_t n) {
-        if (o->failed)
-                return;
-        if (n > o->cap - o->len) {
-                size_t cap = o->cap ? o->cap : 4096;
-                while (cap - o->len < n && cap < SIZE_MAX / 4)
-                        cap *= 2;
-                char *b = cap - o->len >= n ? realloc(o->buf, cap) : NULL;
-                if (!b) {
-                        o->failed = true;
-                        return;
-                }
-                o->buf = b, o->cap = cap;
-        }
-        memcpy(o->buf + o->len, p, n);
-        o->len += n;
+        strbuf_add(&o->b, p, n);
 }
 
 static void out_lit(struct out *o, const char *lit) {
@@ -280,7 +265,7 @@ static void out_execs(struct out *o, const struct state *s) {
                 return;
         by = malloc(s->n_execs * sizeof(*by));
         if (!by) {
-                o->failed = true;
+                o->b.failed = true;
                 return;
         }
         for (size_t i = 0; i < s->n_execs; i++)
@@ -344,10 +329,6 @@ char *state_format(const struct state *s) {
                 out_key(&o, i == 0, s->counters[i].series);
                 out_double(&o, s->counters[i].value);
         }
-        out_raw(&o, "}}", 3);                   /* with the terminating NUL */
-        if (o.failed) {
-                free(o.buf);
-                return NULL;
-        }
-        return o.buf;
+        out_lit(&o, "}}");
+        return strbuf_steal(&o.b);
 }

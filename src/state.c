@@ -4,17 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "state.h"
+#include "util.h"
 
-/* Room for element n. The capacity doubles when n reaches a power of two: every array here grows
- * only through GROW and shrinks only by its count, so it always holds the next power of two. */
-#define GROW(arr, n) ({                                                         \
-        size_t _n = (n);                                                        \
-        typeof(arr) _p = (arr);                                                 \
-        if ((_n & (_n - 1)) == 0) {                                             \
-                _p = realloc((arr), (_n ? 2 * _n : 1) * sizeof(*(arr)));        \
-                if (_p) (arr) = _p;                                             \
-        }                                                                       \
-        _p; })
+/* Every array here grows only through GROW (util.h) and shrinks only by its count, so it always
+ * has room for the next power of two of its elements. */
 
 void state_free(struct state *s) {
         for (size_t i = 0; i < s->n_names; i++)
@@ -72,10 +65,22 @@ int64_t state_last_exec(const struct state *s, const char *playbook) {
         return last;
 }
 
+static size_t breaker_index(const struct state *s, const char *playbook) {
+        size_t i = 0;
+        while (i < s->n_breakers && strcmp(s->breakers[i].playbook, playbook) != 0)
+                i++;
+        return i;
+}
+
+const struct breaker *state_find_breaker(const struct state *s, const char *playbook) {
+        size_t i = breaker_index(s, playbook);
+        return i < s->n_breakers ? &s->breakers[i] : NULL;
+}
+
 struct breaker *state_breaker(struct state *s, const char *playbook, int create) {
-        for (size_t i = 0; i < s->n_breakers; i++)
-                if (strcmp(s->breakers[i].playbook, playbook) == 0)
-                        return &s->breakers[i];
+        size_t i = breaker_index(s, playbook);
+        if (i < s->n_breakers)
+                return &s->breakers[i];
         if (!create || !GROW(s->breakers, s->n_breakers))
                 return NULL;
         struct breaker *b = &s->breakers[s->n_breakers];
@@ -157,6 +162,17 @@ static void key_remove(struct state *s, size_t pos) {
 struct idem_key *state_key(struct state *s, const char *key) {
         if (!s->key_slots && index_build(s, s->n_keys) < 0) {
                 for (size_t i = 0; i < s->n_keys; i++)          /* no memory for the index */
+                        if (strcmp(s->keys[i].key, key) == 0)
+                                return &s->keys[i];
+                return NULL;
+        }
+        uint32_t v = s->key_slots[slot_of(s, key)];
+        return v ? &s->keys[v - 1] : NULL;
+}
+
+const struct idem_key *state_find_key(const struct state *s, const char *key) {
+        if (!s->key_slots) {                            /* not built yet: no lookup may build it */
+                for (size_t i = 0; i < s->n_keys; i++)
                         if (strcmp(s->keys[i].key, key) == 0)
                                 return &s->keys[i];
                 return NULL;

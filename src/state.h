@@ -60,7 +60,9 @@ int64_t state_last_exec(const struct state *s, const char *playbook);
 int state_add_exec(struct state *s, int64_t t, const char *alert, const char *playbook);
 
 struct breaker *state_breaker(struct state *s, const char *playbook, int create);
+const struct breaker *state_find_breaker(const struct state *s, const char *playbook);
 struct idem_key *state_key(struct state *s, const char *key);
+const struct idem_key *state_find_key(const struct state *s, const char *key);  /* never builds the index */
 int state_put_key(struct state *s, const char *key, int64_t t, size_t max_keys);
 int state_forget_key(struct state *s, const char *key);
 

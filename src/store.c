@@ -20,6 +20,7 @@ int store_open(const char *dir, struct store *ret) {
         int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd < 0)
                 return -errno;
+        /* The first writer creates the lock, as the directory's owner (tmpfiles.d also does). */
         int lfd = openat(dfd, LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (lfd < 0) {
                 int r = -errno;
@@ -27,6 +28,26 @@ int store_open(const char *dir, struct store *ret) {
                 return r;
         }
         *ret = (struct store) { dfd, lfd };
+        return 0;
+}
+
+int store_open_read(const char *dir, struct store *ret) {
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return -errno;
+        *ret = (struct store) { dfd, -1 };
+        return 0;
+}
+
+int store_check_writable(const char *dir) {
+        _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        if (dfd < 0)
+                return -errno;
+        if (faccessat(dfd, ".", W_OK | X_OK, AT_EACCESS) < 0)          /* EROFS too */
+                return -errno;
+        if (faccessat(dfd, LOCK_FILE, R_OK | W_OK, AT_EACCESS | AT_SYMLINK_NOFOLLOW) < 0 && errno != ENOENT)
+                return -errno;
         return 0;
 }
 
@@ -67,33 +88,19 @@ void store_unlock(struct store *st) {
 }
 
 int store_load(struct store *st, struct state *ret) {
-        _cleanup_close_ int fd = openat(st->dir_fd, STATE_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        struct stat sb;
+        _cleanup_free_ char *buf = NULL;
+        size_t len;
+        int r = read_file_bounded(st->dir_fd, STATE_FILE, STATE_MAX_FILE_BYTES, &buf, &len);
 
-        if (fd < 0) {
-                if (errno == ENOENT)
-                        *ret = (struct state) {};
-                return -errno;
-        }
-        if (fstat(fd, &sb) < 0)
-                return -errno;
-        if (!S_ISREG(sb.st_mode) || sb.st_size > STATE_MAX_FILE_BYTES)
+        if (r == -ENOENT)
+                *ret = (struct state) {};
+        /* Not a regular file (a FIFO would block the instance holding the lock), a symlink or too
+         * big: corrupt, to be moved aside like any other damage. */
+        if (r == -EBADFD || r == -EISDIR || r == -ELOOP || r == -EFBIG)
                 return -EBADMSG;
-        _cleanup_free_ char *buf = malloc((size_t) sb.st_size + 1);
-        if (!buf)
-                return -ENOMEM;
-        size_t have = 0;
-        while (have < (size_t) sb.st_size) {
-                ssize_t n = read(fd, buf + have, (size_t) sb.st_size - have);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                if (n == 0)
-                        break;
-                have += (size_t) n;
-        }
-        return state_parse(buf, have, ret);
+        if (r < 0)
+                return r;
+        return state_parse(buf, len, ret);
 }
 
 int write_file_atomic(int dir_fd, const char *path, const char *text, size_t len) {
@@ -101,8 +108,12 @@ int write_file_atomic(int dir_fd, const char *path, const char *text, size_t len
         int n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
         if (n < 0 || (size_t) n >= sizeof(tmp))
                 return -ENAMETOOLONG;
-        /* Only one writer at a time holds the lock, or the path is ours alone: a fixed name. */
-        int fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        /* Only one writer at a time holds the lock, or the path is ours alone: a fixed name. What
+         * is found there goes first, so that a FIFO cannot block us and a hard link cannot have
+         * its target written; O_EXCL then makes sure the file is the one just created. */
+        if (unlinkat(dir_fd, tmp, 0) < 0 && errno != ENOENT)
+                return -errno;
+        int fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd < 0)
                 return -errno;
         int r = write_all(fd, text, len);

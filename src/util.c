@@ -1,5 +1,9 @@
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include "util.h"
 
@@ -148,4 +152,129 @@ const char *term_escape(char *buf, size_t size, const char *s) {
         }
         buf[o] = '\0';
         return buf;
+}
+
+void *grow_array(void *arr, size_t n, size_t size) {
+        if (n & (n - 1))                /* not a power of two: there is room */
+                return arr;
+        if (n > SIZE_MAX / 2 / size)
+                return NULL;
+        return realloc(arr, (n ? 2 * n : 1) * size);
+}
+
+bool strbuf_reserve(struct strbuf *b, size_t n) {
+        if (b->failed)
+                return false;
+        if (n < b->cap - b->len)
+                return true;
+        if (n > SIZE_MAX / 4 - b->len) {
+                b->failed = true;
+                return false;
+        }
+        size_t need = b->len + n + 1, cap = 2 * b->cap;
+        if (cap < need)
+                cap = need < 256 ? 256 : need;
+        char *p = realloc(b->p, cap);
+        if (!p) {
+                b->failed = true;
+                return false;
+        }
+        b->p = p, b->cap = cap;
+        return true;
+}
+
+void strbuf_printf(struct strbuf *b, const char *fmt, ...) {
+        va_list ap;
+
+        for (int tries = 0; tries < 2; tries++) {
+                size_t room = b->cap - b->len;
+                va_start(ap, fmt);
+                int n = vsnprintf(b->p ? b->p + b->len : NULL, room, fmt, ap);
+                va_end(ap);
+                if (n < 0) {
+                        b->failed = true;
+                        return;
+                }
+                if ((size_t) n < room) {
+                        b->len += (size_t) n;
+                        return;
+                }
+                if (!strbuf_reserve(b, (size_t) n))
+                        return;
+        }
+}
+
+char *strbuf_steal(struct strbuf *b) {
+        char *p = b->failed ? NULL : b->p ? b->p : strdup("");
+        if (b->failed)
+                free(b->p);
+        *b = (struct strbuf) {};
+        return p;
+}
+
+int read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_len) {
+        struct strbuf b = {};
+        struct stat sb;
+        size_t want = 4096;
+        int r;
+
+        if (max >= SIZE_MAX / 2)
+                return -EINVAL;
+        /* A regular file says how much it holds: room for that and the NUL, so one read and one
+         * that sees the end. Otherwise the room doubles as it fills. */
+        if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 && (uint64_t) sb.st_size <= max)
+                want = (size_t) sb.st_size + 1;
+        while (b.len <= max) {
+                size_t limit = max + 1 - b.len;         /* a byte beyond max says it is too big */
+                if (b.cap - b.len <= 1 && !strbuf_reserve(&b, want < limit ? want : limit)) {
+                        r = -ENOMEM;
+                        goto fail;
+                }
+                size_t room = b.cap - b.len - 1;
+                ssize_t n = read(fd, b.p + b.len, room < limit ? room : limit);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        r = -errno;
+                        goto fail;
+                }
+                if (n == 0) {
+                        b.p[b.len] = '\0';
+                        *ret = b.p;
+                        if (ret_len)
+                                *ret_len = b.len;
+                        return 0;
+                }
+                b.len += (size_t) n;
+                want = b.len;
+        }
+        r = -EFBIG;
+fail:
+        free(b.p);
+        return r;
+}
+
+int open_regular(int dir_fd, const char *path) {
+        int fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+        struct stat sb;
+        int r = 0;
+
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, &sb) < 0)
+                r = -errno;
+        else if (!S_ISREG(sb.st_mode))
+                r = S_ISDIR(sb.st_mode) ? -EISDIR : -EBADFD;
+        if (r < 0) {
+                close(fd);
+                return r;
+        }
+        return fd;
+}
+
+int read_file_bounded(int dir_fd, const char *path, size_t max, char **ret, size_t *ret_len) {
+        _cleanup_close_ int fd = open_regular(dir_fd, path);
+        if (fd < 0)
+                return fd;
+        return read_fd_bounded(fd, max, ret, ret_len);
 }

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
@@ -35,3 +36,51 @@ bool equal_constant_time(const void *a, size_t alen, const void *b, size_t blen)
  * backslashes too (a JSON key stays as `forget` takes it). What does not fit is cut between
  * characters and ends in "...". Returns buf. */
 const char *term_escape(char *buf, size_t size, const char *s);
+
+/* ---- growing ---- */
+
+/* Room for element n of an array of n elements that grows only through GROW, one element at a
+ * time from NULL: the capacity doubles whenever n reaches a power of two, so it need not be
+ * stored. The array (maybe moved), or NULL when out of memory; arr is then unchanged. */
+void *grow_array(void *arr, size_t n, size_t size);
+#define GROW(arr, n) ({                                                         \
+        typeof(arr) _g = grow_array((arr), (n), sizeof(*(arr)));                \
+        if (_g) (arr) = _g;                                                     \
+        _g; })
+
+/* Text that grows as it is appended to. An append that finds no memory marks the buffer failed
+ * and the rest are dropped; strbuf_steal() says so once, at the end. */
+struct strbuf {
+        char *p;                        /* NUL-terminated when len > 0 */
+        size_t len, cap;
+        bool failed;
+};
+
+/* Room for n more bytes and a NUL. false (failed set) when there is none. */
+bool strbuf_reserve(struct strbuf *b, size_t n);
+static inline void strbuf_add(struct strbuf *b, const char *s, size_t n) {
+        if ((n >= b->cap - b->len || b->failed) && !strbuf_reserve(b, n))
+                return;
+        memcpy(b->p + b->len, s, n);
+        b->len += n;
+        b->p[b->len] = '\0';
+}
+void strbuf_printf(struct strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The text, now the caller's to free ("" when nothing was added), or NULL when an append failed
+ * (then freed). b is empty afterwards. */
+char *strbuf_steal(struct strbuf *b);
+
+/* ---- reading whole files ---- */
+
+/* Reads fd to its end into a malloc'd, NUL-terminated buffer (*ret_len: its length, without the
+ * NUL; ret_len may be NULL). Retries EINTR. 0, -EFBIG when there are more than max bytes, or
+ * -errno; *ret and *ret_len untouched on failure. */
+int read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_len);
+/* Opens path (relative to dir_fd, or AT_FDCWD) for reading without following a symlink in its
+ * last component, without becoming its controlling terminal and without waiting for a FIFO's
+ * writer, then refuses anything but a regular file: -ELOOP (a symlink), -EISDIR, -EBADFD (a
+ * FIFO, socket or device). The descriptor (O_CLOEXEC; O_NONBLOCK, which a regular file
+ * ignores), or -errno. */
+int open_regular(int dir_fd, const char *path);
+/* open_regular() then read_fd_bounded(). */
+int read_file_bounded(int dir_fd, const char *path, size_t max, char **ret, size_t *ret_len);
