@@ -878,89 +878,45 @@ int config_parse(const char *text, size_t len, const char *path, struct config *
 }
 
 int config_load(const char *path, struct config *ret, struct config_error *err) {
-        char buf[SHOW_MAX + 4];
+        _cleanup_free_ char *text = NULL;
+        char shown[SHOW_MAX + 4];
         struct stat st;
-        char *text = NULL;
-        size_t len = 0, size;
-        int fd, r;
+        size_t len = 0;
+        int r;
 
         if (err)
                 *err = (struct config_error) {};
         if (!path || !ret)
                 return fail_at(err, 0, 0, "invalid arguments");
+        (void) show(shown, path, strlen(path));
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0) {
                 r = -errno;
-                (void) fail_at(err, 0, 0, "cannot open '%s': %s", show(buf, path, strlen(path)),
-                               strerror(-r));
+                (void) fail_at(err, 0, 0, "cannot open '%s': %s", shown, strerror(-r));
                 return r;
         }
         if (fstat(fd, &st) < 0) {
                 r = -errno;
-                (void) fail_at(err, 0, 0, "cannot stat '%s': %s", show(buf, path, strlen(path)),
-                               strerror(-r));
-                goto finish;
+                (void) fail_at(err, 0, 0, "cannot stat '%s': %s", shown, strerror(-r));
+                return r;
         }
-        if (!S_ISREG(st.st_mode)) {
-                r = fail_at(err, 0, 0, "'%s' is not a regular file", show(buf, path, strlen(path)));
-                goto finish;
-        }
-        if (st.st_size > CONFIG_MAX_FILE_BYTES) {
-                (void) fail_at(err, 0, 0, "'%s' is larger than %d bytes",
-                               show(buf, path, strlen(path)), CONFIG_MAX_FILE_BYTES);
-                r = -EFBIG;
-                goto finish;
-        }
+        if (!S_ISREG(st.st_mode))
+                return fail_at(err, 0, 0, "'%s' is not a regular file", shown);
 
-        /* One byte more than the limit allows, to notice a file that grew since fstat(). */
-        size = (size_t) st.st_size + 1;
-        text = malloc(size);
-        if (!text) {
-                r = oom(err);
-                goto finish;
-        }
-        for (;;) {
-                ssize_t n;
-
-                if (len == size) {
-                        char *bigger;
-
-                        if (size > CONFIG_MAX_FILE_BYTES) {
-                                (void) fail_at(err, 0, 0, "'%s' is larger than %d bytes",
-                                               show(buf, path, strlen(path)),
-                                               CONFIG_MAX_FILE_BYTES);
-                                r = -EFBIG;
-                                goto finish;
-                        }
-                        size = size * 2 > CONFIG_MAX_FILE_BYTES + 1 ? CONFIG_MAX_FILE_BYTES + 1
-                                                                    : size * 2;
-                        bigger = realloc(text, size);
-                        if (!bigger) {
-                                r = oom(err);
-                                goto finish;
-                        }
-                        text = bigger;
-                }
-                n = read(fd, text + len, size - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        r = -errno;
-                        (void) fail_at(err, 0, 0, "cannot read '%s': %s",
-                                       show(buf, path, strlen(path)), strerror(-r));
-                        goto finish;
-                }
-                if (n == 0)
-                        break;
-                len += (size_t) n;
-        }
-
-        r = config_parse(text, len, path, ret, err);
-finish:
-        free(text);
-        (void) close(fd);
-        return r;
+        /* The bound holds while reading too, for a file that grows meanwhile. */
+        r = st.st_size > CONFIG_MAX_FILE_BYTES ? -EFBIG :
+                read_fd_bounded(fd, CONFIG_MAX_FILE_BYTES, &text, &len);
+        if (r == -EFBIG)
+                (void) fail_at(err, 0, 0, "'%s' is larger than %d bytes", shown,
+                               CONFIG_MAX_FILE_BYTES);
+        else if (r == -ENOMEM)
+                return oom(err);
+        else if (r < 0)
+                (void) fail_at(err, 0, 0, "cannot read '%s': %s", shown, strerror(-r));
+        if (r < 0)
+                return r;
+        return config_parse(text, len, path, ret, err);
 }
 
 void config_free(struct config *c) {
