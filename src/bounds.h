@@ -8,6 +8,7 @@
 #define HTTP_MAX_AUTH           512             /* Authorization header value */
 #define HTTP_DEFAULT_MAX_BODY   (1024 * 1024)   /* config: max_body_bytes */
 #define HTTP_DEFAULT_READ_TIMEOUT_SEC 10        /* config: read_timeout_seconds */
+#define HTTP_DISCARD_MS         1000            /* reading a refused request's body, after the answer */
 #define HTTP_WRITE_TIMEOUT_MS   10000           /* the whole answer, then the client is dropped */
 
 /* Alertmanager payload (payload.c) */
@@ -40,12 +41,16 @@
 #define STATE_MAX_FILE_BYTES    (4 * 1024 * 1024)
 #define STATE_MAX_IDEMPOTENCY_KEYS 4096         /* oldest evicted first; rate limits still hold */
 #define STATE_MAX_FAILURES      1000000         /* a breaker's count saturates here */
+#define STATE_MAX_SERIES        255             /* a counter's series, bytes (metrics.c builds them in 256) */
+#define STATE_MAX_SERIES_LABELS 8               /* labels of one series; metrics.c uses 2 at most */
 
 /* Operator output (remediationctl) */
 #define TERM_TEXT_MAX           8192            /* one escaped field of a text table; longer is cut */
 
 /* Audit (audit.c) */
 #define AUDIT_OUTPUT_CHARS      500             /* stdout/stderr in the decision log (seed) */
-#define AUDIT_LINE_MAX          16384           /* one decision-log line, bytes */
+/* One decision-log line, bytes: the parameters and the argv (EXEC_MAX_ARGS arguments of at most
+ * EXEC_MAX_ARG_BYTES each, at most 6 bytes a byte when escaped), and 16 KiB for the rest. */
+#define AUDIT_LINE_MAX          (2 * 6 * EXEC_MAX_ARGS * EXEC_MAX_ARG_BYTES + 16384)
 #define AUDIT_TEXT_CHARS        256             /* any other untrusted string in the log */
 #define JOURNAL_ENTRY_MAX       32768           /* one journal entry (a datagram); ours stay under 16 KiB */

@@ -197,22 +197,23 @@ static int parse_header(struct http_request *req, char *line, size_t len, struct
         return 0;
 }
 
-int http_read_request(int fd, int out_fd, struct http_request *req, size_t max_body, int timeout_ms) {
-        int64_t deadline = now_monotonic_ms() + timeout_ms;
+int http_read_head(int fd, struct http_request *req, size_t max_body, int timeout_ms) {
         struct head_info h = {};
         size_t head_end = 0;
         int status;
 
+        req->deadline_ms = now_monotonic_ms() + timeout_ms;
         req->head_len = 0;
         req->body = NULL;
-        req->body_len = 0;
+        req->body_len = req->body_length = 0;
+        req->body_read = true;                  /* until a length says there is one */
         req->has_authorization = false;
 
         while (!(head_end = find_head_end(req->head, req->head_len))) {
                 if (req->head_len >= HTTP_MAX_HEADER_BYTES)
                         return 431;
                 ssize_t n = read_some(fd, req->head + req->head_len,
-                                      HTTP_MAX_HEADER_BYTES - req->head_len, deadline);
+                                      HTTP_MAX_HEADER_BYTES - req->head_len, req->deadline_ms);
                 if (n == -ETIME)
                         return 408;
                 if (n <= 0)
@@ -242,19 +243,31 @@ int http_read_request(int fd, int out_fd, struct http_request *req, size_t max_b
                 return strcmp(req->method, "POST") == 0 ? 411 : 0;
         if (h.length > max_body)
                 return 413;
-        size_t have = req->head_len - head_end;
-        if (have > h.length)
+        req->head_end = head_end;
+        if (req->head_len - head_end > h.length)
                 return 400;                             /* more than announced */
-        if (h.expect_continue && !req->http10 && have < h.length) {    /* RFC 9110 10.1.1 */
+        req->body_length = h.length;
+        req->expect_continue = h.expect_continue;
+        req->body_read = false;
+        return 0;
+}
+
+int http_read_body(int fd, int out_fd, struct http_request *req) {
+        size_t have = req->head_len - req->head_end, want = req->body_length;
+
+        if (req->body_read)
+                return 0;
+        req->body_read = true;
+        if (req->expect_continue && !req->http10 && have < want) {      /* RFC 9110 10.1.1 */
                 static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-                (void) write_by(out_fd, cont, sizeof(cont) - 1, deadline);
+                (void) write_by(out_fd, cont, sizeof(cont) - 1, req->deadline_ms);
         }
-        req->body = malloc(h.length + 1);
+        req->body = malloc(want + 1);
         if (!req->body)
                 return 503;
-        memcpy(req->body, req->head + head_end, have);
-        while (have < h.length) {
-                ssize_t n = read_some(fd, req->body + have, h.length - have, deadline);
+        memcpy(req->body, req->head + req->head_end, have);
+        while (have < want) {
+                ssize_t n = read_some(fd, req->body + have, want - have, req->deadline_ms);
                 if (n == -ETIME)
                         return 408;
                 if (n <= 0)
@@ -264,6 +277,27 @@ int http_read_request(int fd, int out_fd, struct http_request *req, size_t max_b
         req->body[have] = '\0';
         req->body_len = have;
         return 0;
+}
+
+void http_discard_body(int fd, struct http_request *req) {
+        char sink[4096];
+        size_t left = req->body_length - (req->head_len - req->head_end);
+        int64_t deadline = now_monotonic_ms() + HTTP_DISCARD_MS;
+
+        if (req->body_read)
+                return;
+        req->body_read = true;
+        while (left > 0) {
+                ssize_t n = read_some(fd, sink, left < sizeof(sink) ? left : sizeof(sink), deadline);
+                if (n <= 0)
+                        return;
+                left -= (size_t) n;
+        }
+}
+
+int http_read_request(int fd, int out_fd, struct http_request *req, size_t max_body, int timeout_ms) {
+        int status = http_read_head(fd, req, max_body, timeout_ms);
+        return status ? status : http_read_body(fd, out_fd, req);
 }
 
 void http_request_free(struct http_request *req) {

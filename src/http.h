@@ -2,6 +2,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "bounds.h"
 
 struct http_request {
@@ -14,7 +15,22 @@ struct http_request {
         bool http10;                            /* HTTP/1.0: no 100 Continue */
         char *body;                             /* malloc'd, NUL-terminated; NULL when empty */
         size_t body_len;
+        /* Between the head and the body: */
+        size_t head_end;                        /* where the body begins in head[] */
+        size_t body_length;                     /* Content-Length */
+        bool expect_continue, body_read;
+        int64_t deadline_ms;                    /* monotonic: the whole request's */
 };
+
+/* Reads and parses the request line and headers from fd within timeout_ms: 0, or the status to
+ * answer with (as http_read_request). The body, if any, is still to be read or discarded. */
+int http_read_head(int fd, struct http_request *req, size_t max_body, int timeout_ms);
+/* Reads the body by the request's deadline, after "100 Continue" when the client asks for it:
+ * so a client is told to send its body only once the head has been accepted. 0 or a status. */
+int http_read_body(int fd, int out_fd, struct http_request *req);
+/* Reads and drops what is left of a body that will not be used (no "100 Continue"), for at most
+ * HTTP_DISCARD_MS: closing with unread data would reset the connection before the answer. */
+void http_discard_body(int fd, struct http_request *req);
 
 /* Reads and parses one request from fd within timeout_ms. Returns 0, or the HTTP status to answer
  * with: 400 malformed, 408 too slow, 411 chunked or no length, 413 body too large, 431 headers too

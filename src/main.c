@@ -26,6 +26,7 @@
 
 #define AUTH_TOKEN_MAX        4096
 #define PLACEHOLDER_TOKEN     "REPLACE_WITH_RANDOM_TOKEN"
+#define AUTH_TOKEN_CARRIED    (HTTP_MAX_AUTH - sizeof("Bearer ") + 1)  /* the longest a request can send */
 
 enum endpoint { ENDPOINT_WEBHOOK = 1, ENDPOINT_HEALTH, ENDPOINT_METRICS };
 
@@ -146,17 +147,19 @@ static int read_token(const struct config *cfg, char *buf, size_t size) {
         free(text);
         if (n == 0 || n >= size - 1 || strcmp(buf, PLACEHOLDER_TOKEN) == 0)
                 return -EINVAL;
+        if (n > AUTH_TOKEN_CARRIED)
+                return -E2BIG;
         return (int) n;
 }
 
 /* ---- the stages ---- */
 
-/* fd 0 -> one HTTP request. */
+/* fd 0 -> one HTTP request's line and headers. */
 static int read_request(struct request *rq) {
         const struct config *cfg = rq->rt.cfg_error ? NULL : &rq->rt.cfg;
-        int status = http_read_request(STDIN_FILENO, STDOUT_FILENO, &rq->http,
-                                       cfg ? cfg->max_body_bytes : HTTP_DEFAULT_MAX_BODY,
-                                       (cfg ? cfg->read_timeout_seconds : HTTP_DEFAULT_READ_TIMEOUT_SEC) * 1000);
+        int status = http_read_head(STDIN_FILENO, &rq->http,
+                                    cfg ? cfg->max_body_bytes : HTTP_DEFAULT_MAX_BODY,
+                                    (cfg ? cfg->read_timeout_seconds : HTTP_DEFAULT_READ_TIMEOUT_SEC) * 1000);
         if (status)
                 rt_log(LOG_WARNING, "request refused: %d %s", status, http_reason(status));
         return status;
@@ -193,8 +196,8 @@ static int authenticate(struct request *rq) {
         int n = read_token(&rq->rt.cfg, token, sizeof(token));
         if (n < 0) {
                 rt_log(LOG_ERR, "auth token file '%s' unusable (%s): refusing every request",
-                       rq->rt.cfg.auth_token_file, n == -EINVAL ? "empty, too long or the placeholder"
-                                                              : strerror(-n));
+                       rq->rt.cfg.auth_token_file, n == -EINVAL ? "empty, too long or the placeholder" :
+                       n == -E2BIG ? "longer than an Authorization header may carry" : strerror(-n));
                 return refuse(rq, 500, "authentication unavailable");
         }
         const char *h = rq->http.authorization;
@@ -206,6 +209,14 @@ static int authenticate(struct request *rq) {
         rt_log(LOG_WARNING, "request refused: 401 missing or wrong bearer token");
         rq->extra_header = "WWW-Authenticate: Bearer\r\n";
         return refuse(rq, 401, "missing or wrong bearer token");
+}
+
+/* fd 0 -> the body, once the head has been accepted: only then is the client told to send it. */
+static int read_body(struct request *rq) {
+        int status = http_read_body(STDIN_FILENO, STDOUT_FILENO, &rq->http);
+        if (status)
+                rt_log(LOG_WARNING, "request refused: %d %s", status, http_reason(status));
+        return status;
 }
 
 /* The body -> alerts. Only a bad envelope refuses the request; a bad alert is decided alone. */
@@ -285,9 +296,14 @@ static int check_config(const char *path) {
                 char token[AUTH_TOKEN_MAX + 1];
                 int n = read_token(&cfg, token, sizeof(token));
                 explicit_bzero(token, sizeof(token));
-                if (n == -EINVAL) {
-                        fprintf(stderr, "%s: auth token file '%s' is empty, too long or still the placeholder "
-                                PLACEHOLDER_TOKEN "\n", path, cfg.auth_token_file);
+                if (n == -EINVAL || n == -E2BIG) {
+                        if (n == -EINVAL)
+                                fprintf(stderr, "%s: auth token file '%s' is empty, too long or still the "
+                                        "placeholder " PLACEHOLDER_TOKEN "\n", path, cfg.auth_token_file);
+                        else
+                                fprintf(stderr, "%s: auth token file '%s' holds a token over %zu bytes, more "
+                                        "than an Authorization header may carry\n", path, cfg.auth_token_file,
+                                        AUTH_TOKEN_CARRIED);
                         config_free(&cfg);
                         return 1;
                 }
@@ -354,8 +370,8 @@ int main(int argc, char **argv) {
                 serve_health(&rq);
         else if (!status && rq.endpoint == ENDPOINT_METRICS)
                 status = serve_metrics(&rq);
-        else if (!status && !(status = authenticate(&rq)) && !(status = parse(&rq)) &&
-                 !(status = decide(&rq))) {
+        else if (!status && !(status = authenticate(&rq)) && !(status = read_body(&rq)) &&
+                 !(status = parse(&rq)) && !(status = decide(&rq))) {
                 struct batch *b = &rq.batch;
                 batch_start(&rq.rt, b);
                 batch_wait(b, rq.received_ms + (int64_t) rq.rt.cfg.response_deadline_seconds * 1000);
@@ -367,6 +383,7 @@ int main(int argc, char **argv) {
         }
         if (status)
                 respond_error(&rq, status);
+        http_discard_body(STDIN_FILENO, &rq.http);      /* a refused request's body: never parsed */
 
         batch_free(&rq.batch);
         payload_free(&rq.payload);
