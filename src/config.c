@@ -1,7 +1,4 @@
-/* webhook-routing.yml: libyaml events -> a small tree of nodes -> one schema table.
- *
- * The tree is built from the event API so that anchors, aliases, tags and extra documents can be
- * refused before anything is interpreted. Every node keeps its position for error messages.
+/* webhook-routing.yml: a tree of nodes (yaml-tree.c) -> one schema table.
  *
  * The schema is data, as in systemd's conf-parser tables and netplan's loader: one row per key
  * with its type, required or default, range, where the value is stored, and a check only where a
@@ -20,53 +17,16 @@
 
 #include "config.h"
 #include "util.h"
+#include "yaml-tree.h"
 
 #define CONFIG_MAX_STRING       1024            /* any string value, bytes */
-#define CONFIG_MAX_DEPTH        16              /* nested lists and mappings; the schema needs 4 */
-#define CONFIG_MAX_NODES        65536           /* a full config (256 routes) needs ~15000 */
 #define ROUTE_MAX_ALERTNAME     128
 #define ROUTE_MAX_PLAYBOOK      64
 #define SHOW_MAX                48              /* bytes of a user string quoted in a message */
 #define SCHEMA_MAX_KEYS         16              /* rows of one mapping; config has 11 */
 #define SCHEMA_MAX_CHOICES_TEXT 128             /* an enum's words, listed in its message */
 
-enum node_kind {
-        NODE_SCALAR,
-        NODE_LIST,
-        NODE_MAPPING,
-};
-
-struct node {
-        enum node_kind kind;
-        int line, column;                       /* 1-based */
-        bool plain;                             /* scalar written without quotes */
-        char *value;                            /* scalar: NUL-terminated, may hold NULs before len */
-        size_t len;
-        struct node *first, *last, *next;       /* children; a mapping's alternate key, value */
-        size_t n_children;
-};
-
-__attribute__((format(printf, 4, 5)))
-static int fail_at(struct config_error *err, int line, int column, const char *fmt, ...) {
-        va_list ap;
-
-        if (err) {
-                err->line = line;
-                err->column = column;
-                va_start(ap, fmt);
-                /* A truncated message is still the right message. */
-                (void) vsnprintf(err->message, sizeof err->message, fmt, ap);
-                va_end(ap);
-        }
-        return -EINVAL;
-}
-
-#define fail(err, n, ...) fail_at(err, (n)->line, (n)->column, __VA_ARGS__)
-
-static int oom(struct config_error *err) {
-        (void) fail_at(err, 0, 0, "out of memory");
-        return -ENOMEM;
-}
+#define fail(err, n, ...) config_fail_at(err, (n)->line, (n)->column, __VA_ARGS__)
 
 /* A printable, bounded copy of untrusted bytes, for quoting in an error message. */
 static const char *show(char buf[static SHOW_MAX + 4], const char *s, size_t len) {
@@ -90,191 +50,6 @@ static bool startswith(const char *s, const char *prefix) {
 
 static bool scalar_is(const struct node *n, const char *s) {
         return n->kind == NODE_SCALAR && n->len == strlen(s) && memcmp(n->value, s, n->len) == 0;
-}
-
-static void node_free(struct node *n) {
-        while (n) {
-                struct node *next = n->next;
-
-                node_free(n->first);            /* depth is bounded by CONFIG_MAX_DEPTH */
-                free(n->value);
-                free(n);
-                n = next;
-        }
-}
-
-/* ---- YAML -> tree ---- */
-
-struct builder {
-        struct node *root;
-        struct node *stack[CONFIG_MAX_DEPTH];
-        size_t depth;
-        size_t n_nodes;
-        size_t n_documents;
-        bool done;
-};
-
-static int syntax_error(const yaml_parser_t *p, const char *text, size_t len,
-                        struct config_error *err) {
-        int line = 0, column = 0;
-
-        if (p->error == YAML_MEMORY_ERROR)
-                return oom(err);
-
-        if (p->error == YAML_READER_ERROR) {
-                /* The reader reports a byte offset, not a mark. */
-                size_t end = p->problem_offset < len ? p->problem_offset : len;
-
-                line = 1;
-                column = 1;
-                for (size_t i = 0; i < end; i++) {
-                        if (text[i] == '\n') {
-                                line++;
-                                column = 1;
-                        } else
-                                column++;
-                }
-        } else {
-                line = (int) p->problem_mark.line + 1;
-                column = (int) p->problem_mark.column + 1;
-        }
-
-        if (p->context)
-                return fail_at(err, line, column, "invalid YAML: %s (%s)", p->problem ?: "error",
-                               p->context);
-        return fail_at(err, line, column, "invalid YAML: %s", p->problem ?: "error");
-}
-
-static int builder_add(struct builder *b, const yaml_event_t *e, enum node_kind kind,
-                       struct config_error *err) {
-        int line = (int) e->start_mark.line + 1, column = (int) e->start_mark.column + 1;
-        struct node *n;
-
-        if (b->n_nodes >= CONFIG_MAX_NODES)
-                return fail_at(err, line, column, "too many YAML nodes (max %d)",
-                               CONFIG_MAX_NODES);
-        if (kind != NODE_SCALAR && b->depth >= CONFIG_MAX_DEPTH)
-                return fail_at(err, line, column, "nesting too deep (max %d levels)",
-                               CONFIG_MAX_DEPTH);
-
-        n = calloc(1, sizeof *n);
-        if (!n)
-                return oom(err);
-        *n = (struct node) { .kind = kind, .line = line, .column = column };
-
-        if (kind == NODE_SCALAR) {
-                n->len = e->data.scalar.length;
-                n->plain = e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-                n->value = malloc(n->len + 1);
-                if (!n->value) {
-                        free(n);
-                        return oom(err);
-                }
-                if (n->len > 0)
-                        memcpy(n->value, e->data.scalar.value, n->len);
-                n->value[n->len] = '\0';
-        }
-
-        /* Attached at once, so that freeing the root frees everything. */
-        if (b->depth == 0)
-                b->root = n;
-        else {
-                struct node *parent = b->stack[b->depth - 1];
-
-                if (parent->last)
-                        parent->last->next = n;
-                else
-                        parent->first = n;
-                parent->last = n;
-                parent->n_children++;
-        }
-        b->n_nodes++;
-
-        if (kind != NODE_SCALAR)
-                b->stack[b->depth++] = n;
-        return 0;
-}
-
-static int builder_event(struct builder *b, const yaml_event_t *e, struct config_error *err) {
-        int line = (int) e->start_mark.line + 1, column = (int) e->start_mark.column + 1;
-        const yaml_char_t *anchor = NULL, *tag = NULL;
-        enum node_kind kind;
-
-        switch (e->type) {
-        case YAML_STREAM_START_EVENT:
-        case YAML_DOCUMENT_END_EVENT:
-                return 0;
-        case YAML_STREAM_END_EVENT:
-                b->done = true;
-                return 0;
-        case YAML_DOCUMENT_START_EVENT:
-                if (b->n_documents++ > 0)
-                        return fail_at(err, line, column, "only one YAML document is allowed");
-                return 0;
-        case YAML_ALIAS_EVENT:
-                return fail_at(err, line, column, "aliases are not supported");
-        case YAML_SCALAR_EVENT:
-                kind = NODE_SCALAR;
-                anchor = e->data.scalar.anchor;
-                tag = e->data.scalar.tag;
-                break;
-        case YAML_SEQUENCE_START_EVENT:
-                kind = NODE_LIST;
-                anchor = e->data.sequence_start.anchor;
-                tag = e->data.sequence_start.tag;
-                break;
-        case YAML_MAPPING_START_EVENT:
-                kind = NODE_MAPPING;
-                anchor = e->data.mapping_start.anchor;
-                tag = e->data.mapping_start.tag;
-                break;
-        case YAML_SEQUENCE_END_EVENT:
-        case YAML_MAPPING_END_EVENT:
-                if (b->depth > 0)
-                        b->depth--;
-                return 0;
-        default:
-                return fail_at(err, line, column, "unexpected YAML event");
-        }
-
-        if (anchor)
-                return fail_at(err, line, column, "anchors are not supported");
-        if (tag)
-                return fail_at(err, line, column, "tags are not supported");
-        return builder_add(b, e, kind, err);
-}
-
-static int build_tree(const char *text, size_t len, struct node **ret, struct config_error *err) {
-        struct builder b = {};
-        yaml_parser_t parser;
-        int r = 0;
-
-        if (!yaml_parser_initialize(&parser))
-                return oom(err);
-        yaml_parser_set_input_string(&parser, (const unsigned char *) text, len);
-
-        while (!b.done) {
-                yaml_event_t event;
-
-                if (!yaml_parser_parse(&parser, &event)) {
-                        r = syntax_error(&parser, text, len, err);
-                        break;
-                }
-                r = builder_event(&b, &event, err);
-                yaml_event_delete(&event);
-                if (r < 0)
-                        break;
-        }
-        yaml_parser_delete(&parser);
-
-        if (r >= 0 && !b.root)
-                r = fail_at(err, 0, 0, "the file contains no YAML document");
-        if (r < 0) {
-                node_free(b.root);
-                return r;
-        }
-        *ret = b.root;
-        return 0;
 }
 
 /* ---- scalars ---- */
@@ -327,7 +102,7 @@ static int check_string(const struct node *n, struct config_error *err) {
 
 static int copy_string(const struct node *n, char **ret, struct config_error *err) {
         *ret = strdup(n->value);
-        return *ret ? 0 : oom(err);
+        return *ret ? 0 : config_oom(err);
 }
 
 /* ---- names and templates ---- */
@@ -732,7 +507,7 @@ static int walk_list(const struct key *k, const struct place *p, const struct no
         if (k->type == KEY_TABLES) {
                 elems = calloc(list->n_children, k->size);
                 if (!elems)
-                        return oom(err);
+                        return config_oom(err);
                 /* Into the field's own pointer type; object pointers share one representation. */
                 memcpy(at(p, k->offset), &elems, sizeof elems);
                 *count = list->n_children;      /* calloc'd: every element can be freed */
@@ -768,7 +543,7 @@ static int walk_default(const struct key *k, const struct place *p, struct confi
 
                         strv[i] = strdup(k->dflt_strv[i]);
                         if (!strv[i])
-                                return oom(err);
+                                return config_oom(err);
                         (*(size_t *) at(p, k->count))++;
                 }
         return 0;                       /* strings stay NULL, from the zeroed struct */
@@ -852,22 +627,22 @@ int config_parse(const char *text, size_t len, const char *path, struct config *
         if (err)
                 *err = (struct config_error) {};
         if (!ret || (!text && len > 0))
-                return fail_at(err, 0, 0, "invalid arguments");
+                return config_fail_at(err, 0, 0, "invalid arguments");
         if (len > CONFIG_MAX_FILE_BYTES) {
-                (void) fail_at(err, 0, 0, "the configuration is larger than %d bytes",
+                (void) config_fail_at(err, 0, 0, "the configuration is larger than %d bytes",
                                CONFIG_MAX_FILE_BYTES);
                 return -EFBIG;
         }
 
-        r = build_tree(text ?: "", len, &root, err);
+        r = yaml_tree_build(text ?: "", len, &root, err);
         if (r < 0)
                 return r;
         r = walk_value(&file_key, &(struct place) { .base = &c }, NULL, root, err);
-        node_free(root);
+        yaml_tree_free(root);
         if (r >= 0 && path) {
                 c.path = strdup(path);
                 if (!c.path)
-                        r = oom(err);
+                        r = config_oom(err);
         }
         if (r < 0) {
                 config_free(&c);
@@ -887,33 +662,33 @@ int config_load(const char *path, struct config *ret, struct config_error *err) 
         if (err)
                 *err = (struct config_error) {};
         if (!path || !ret)
-                return fail_at(err, 0, 0, "invalid arguments");
+                return config_fail_at(err, 0, 0, "invalid arguments");
         (void) show(shown, path, strlen(path));
 
         _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0) {
                 r = -errno;
-                (void) fail_at(err, 0, 0, "cannot open '%s': %s", shown, strerror(-r));
+                (void) config_fail_at(err, 0, 0, "cannot open '%s': %s", shown, strerror(-r));
                 return r;
         }
         if (fstat(fd, &st) < 0) {
                 r = -errno;
-                (void) fail_at(err, 0, 0, "cannot stat '%s': %s", shown, strerror(-r));
+                (void) config_fail_at(err, 0, 0, "cannot stat '%s': %s", shown, strerror(-r));
                 return r;
         }
         if (!S_ISREG(st.st_mode))
-                return fail_at(err, 0, 0, "'%s' is not a regular file", shown);
+                return config_fail_at(err, 0, 0, "'%s' is not a regular file", shown);
 
         /* The bound holds while reading too, for a file that grows meanwhile. */
         r = st.st_size > CONFIG_MAX_FILE_BYTES ? -EFBIG :
                 read_fd_bounded(fd, CONFIG_MAX_FILE_BYTES, &text, &len);
         if (r == -EFBIG)
-                (void) fail_at(err, 0, 0, "'%s' is larger than %d bytes", shown,
+                (void) config_fail_at(err, 0, 0, "'%s' is larger than %d bytes", shown,
                                CONFIG_MAX_FILE_BYTES);
         else if (r == -ENOMEM)
-                return oom(err);
+                return config_oom(err);
         else if (r < 0)
-                (void) fail_at(err, 0, 0, "cannot read '%s': %s", shown, strerror(-r));
+                (void) config_fail_at(err, 0, 0, "cannot read '%s': %s", shown, strerror(-r));
         if (r < 0)
                 return r;
         return config_parse(text, len, path, ret, err);
