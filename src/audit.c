@@ -64,6 +64,13 @@ static const char *rec_gate(const struct audit_record *r) {
         return g != GATE_NONE ? gate_name(g) : NULL;
 }
 
+/* The idempotency key the decision recorded (the reboot replay restores it), or NULL. */
+static const char *rec_key(const struct audit_record *r) {
+        if (r->key)
+                return r->key;
+        return r->decision && r->decision->plan.record_key ? r->decision->key : NULL;
+}
+
 static const char *rec_result(const struct audit_record *r) {
         return r->job ? result_name(r->job->result) : NULL;
 }
@@ -145,6 +152,8 @@ char *audit_format_line(const struct audit_record *r) {
                 (double) (r->job->ended_ms - r->job->started_ms) / 1000.0) : NULL);
         add(o, "exit_code", r->job ? cJSON_CreateNumber(r->job->exit_code) : NULL);
         add(o, "source", cJSON_CreateString(source_name(r->source)));
+        const char *key = rec_key(r);
+        add(o, "key", string_or_null(key ? clean(&t, key, strlen(key), GATE_KEY_BYTES) : NULL));
 
         char *json = cJSON_PrintUnformatted(o);
         cJSON_Delete(o);

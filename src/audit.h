@@ -20,6 +20,7 @@ struct audit_record {
         enum action action;             /* operator actions: these override the decision's */
         enum gate gate;
         const char *reason;
+        const char *key;                /* operator actions: the idempotency key they are about */
 };
 
 /* The seed's decision-log schema plus what tells why. Returns a malloc'd single line ending in

@@ -76,11 +76,11 @@ static void pass_detail(enum gate g, const struct decision *d, const struct conf
 
 static cJSON *explain_one(struct ctl *c, struct state *st, const struct alert *a, int64_t at, int *ret_exit) {
         struct gate_verdict v[_GATE_MAX];
-        struct decision d, reserved;
+        struct decision d;
         char detail[EXEC_MAX_ARGS * 64 + 600], params[EXEC_MAX_ARGS * 64];
         cJSON *o = cJSON_CreateObject(), *labels, *gates, *dec;
 
-        size_t n = gates_explain(&c->rt.cfg, st, a, at, v, ELEMENTSOF(v), &d);
+        size_t n = (size_t) gates_evaluate(&c->rt.cfg, st, a, at, &d, v);
         *ret_exit = ctl_exit_for(&d);
         cJSON_AddStringToObject(o, "alert", a->alertname);
         labels = cJSON_AddObjectToObject(o, "labels");
@@ -90,10 +90,10 @@ static cJSON *explain_one(struct ctl *c, struct state *st, const struct alert *a
         for (size_t i = 0; i < n; i++) {
                 cJSON *gv = cJSON_CreateObject();
                 cJSON_AddStringToObject(gv, "gate", gate_name(v[i].gate));
-                cJSON_AddStringToObject(gv, "verdict", v[i].error ? "error" : v[i].stopped ? "stop" : "pass");
+                cJSON_AddStringToObject(gv, "verdict", v[i].error ? "error" : v[i].action ? "stop" : "pass");
                 if (v[i].error)
                         snprintf(detail, sizeof(detail), "%s", strerror(-v[i].error));
-                else if (v[i].stopped)
+                else if (v[i].action)
                         snprintf(detail, sizeof(detail), "%s", v[i].reason);
                 else
                         pass_detail(v[i].gate, &d, &c->rt.cfg, detail, sizeof(detail));
@@ -110,15 +110,13 @@ static cJSON *explain_one(struct ctl *c, struct state *st, const struct alert *a
         cJSON_AddItemToObject(dec, "parameters", np > 0 ? cJSON_CreateString(params) : cJSON_CreateNull());
         cJSON_AddBoolToObject(dec, "trial", d.action == ACTION_EXECUTED && d.trial);
         cJSON_AddNumberToObject(dec, "exit_code", *ret_exit);
-        decision_free(&d);
-
         /* The next alert of a payload sees this one's reservation, as in the handler's batch; in
          * this private copy only, which is never saved. */
-        if (gates_decide(&c->rt.cfg, st, a, at, &reserved) < 0) {
+        if (gates_apply(&c->rt.cfg, st, a, &d) < 0) {
                 cJSON_Delete(o);
                 o = NULL;
         }
-        decision_free(&reserved);
+        decision_free(&d);
         return o;
 }
 

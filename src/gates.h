@@ -12,6 +12,7 @@
 #include "vocab.h"
 
 #define GATE_REASON_BYTES 256
+#define GATE_KEY_BYTES    512             /* an idempotency key, with its NUL */
 
 /* What deciding reserves, so that the next decision (in this batch or another instance) sees it. */
 struct plan {
@@ -28,7 +29,7 @@ struct decision {
         enum gate gate;                 /* the gate that stopped it; GATE_NONE when it executes */
         const struct route *route;      /* NULL when no route */
         char reason[GATE_REASON_BYTES];
-        char key[512];                  /* idempotency key, "" before that gate */
+        char key[GATE_KEY_BYTES];       /* idempotency key, "" before that gate */
         const char *service;            /* first override label present, or NULL */
         struct argv_list argv;          /* expanded executor + parameters (from the parameter gate on) */
         bool trial;                     /* a half-open breaker would let this one through as its trial */

@@ -98,19 +98,14 @@ static const char *str(const cJSON *o, const char *name) {
 
 static int replay_line(const cJSON *line, void *data) {
         struct replay *rp = data;
-        const char *action = str(line, "action"), *result = str(line, "result");
-        const char *alert = str(line, "alert"), *playbook = str(line, "playbook");
+        enum action action = action_from_name(str(line, "action"));
+        enum result result = result_from_name(str(line, "result"));
+        const char *alert = str(line, "alert"), *playbook = str(line, "playbook"), *key = str(line, "key");
         const cJSON *ts = cJSON_GetObjectItemCaseSensitive(line, "timestamp");
         const cJSON *dur = cJSON_GetObjectItemCaseSensitive(line, "duration_seconds");
+        int r;
 
-        if (action && playbook && strcmp(action, "reset_breaker") == 0) {     /* remediationctl */
-                struct breaker *b = state_breaker(rp->s, playbook, 0);
-                if (b)
-                        b->failures = 0, b->opened_at = 0, b->trial_until = 0;
-                return 0;
-        }
-        if (!action || strcmp(action, "executed") != 0 || !result || !alert || !playbook ||
-            !cJSON_IsNumber(ts))
+        if (!cJSON_IsNumber(ts))
                 return 0;
         /* The log may be damaged or edited by hand: only sane times are replayed. */
         double dts = ts->valuedouble, ddur = cJSON_IsNumber(dur) ? dur->valuedouble : 0;
@@ -118,14 +113,37 @@ static int replay_line(const cJSON *line, void *data) {
                 return 0;
         int64_t ended = (int64_t) dts;
         int64_t started = ended - (int64_t) ddur;
-        int r = state_add_exec(rp->s, started, alert, playbook);
-        if (r < 0)
+        /* The idempotency key a decision recorded, and an operator's forgetting it. */
+        if (key && strlen(key) < GATE_KEY_BYTES) {
+                if (action == ACTION_FORGET) {
+                        (void) state_forget_key(rp->s, key);
+                        return 0;
+                }
+                if ((action == ACTION_EXECUTED || action == ACTION_BLOCKED || action == ACTION_ESCALATE) &&
+                    (r = state_put_key(rp->s, key, started, STATE_MAX_IDEMPOTENCY_KEYS)) < 0)
+                        return r;
+        }
+        if (!playbook)
+                return 0;
+        if (action == ACTION_RESET_BREAKER) {                   /* remediationctl */
+                struct breaker *b = state_breaker(rp->s, playbook, 0);
+                if (b)
+                        breaker_apply(rp->c, b, BREAKER_RESET, false, ended);
+                return 0;
+        }
+        if (action != ACTION_EXECUTED || result == RESULT_RUNNING || !alert)
+                return 0;
+        if ((r = state_add_exec(rp->s, started, alert, playbook)) < 0)
                 return r;
         rp->executions++;
-        if (strcmp(result, "aborted") == 0)
-                return 0;
-        bool trial = gates_breaker_state(rp->c, state_breaker(rp->s, playbook, 0), started) == BREAKER_HALF_OPEN;
-        gates_record_outcome(rp->c, rp->s, playbook, strcmp(result, "success") == 0, trial, ended);
+        bool trial = breaker_state(rp->c, state_find_breaker(rp->s, playbook), started) == BREAKER_HALF_OPEN;
+        struct breaker *b = state_breaker(rp->s, playbook, result != RESULT_ABORTED);
+        if (!b && result != RESULT_ABORTED)
+                return -ENOMEM;
+        if (b)
+                breaker_apply(rp->c, b, result == RESULT_SUCCESS ? BREAKER_SUCCEEDED :
+                                        result == RESULT_ABORTED ? BREAKER_ABORTED : BREAKER_FAILED,
+                              trial, ended);
         return 0;
 }
 
@@ -137,7 +155,9 @@ int history_rebuild(const struct config *c, const char *log_path, int64_t now, s
                 horizon = (int64_t) c->cooldown_minutes * 60;
         if ((int64_t) c->reset_timeout_minutes * 60 * 2 > horizon)
                 horizon = (int64_t) c->reset_timeout_minutes * 60 * 2;
-        int r = history_read(log_path, now - horizon - gates_trial_lease(c), HISTORY_REBUILD_MAX_BYTES,
+        if ((int64_t) c->idempotency_window_minutes * 60 > horizon)
+                horizon = (int64_t) c->idempotency_window_minutes * 60;
+        int r = history_read(log_path, now - horizon - breaker_trial_lease(c), HISTORY_REBUILD_MAX_BYTES,
                              replay_line, &rp, NULL);
         if (r == -ENOENT || r == -EISDIR || r == -EBADFD)
                 return 0;               /* no log, or none that can be read back: nothing to replay */

@@ -35,6 +35,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "batch.h"
 #include "ctl.h"
 #include "history.h"
 #include "report.h"
@@ -101,8 +102,8 @@ static int cmd_run(struct ctl *c) {
 
         if (ctl_need_config(c) < 0)
                 return EXIT_ERROR;
-        c->rt.source = c->source ?: "operator";
-        if (strcmp(c->rt.source, "timer") != 0 && strcmp(c->rt.source, "operator") != 0) {
+        c->rt.source = c->source ? source_from_name(c->source) : SOURCE_OPERATOR;
+        if (c->rt.source != SOURCE_TIMER && c->rt.source != SOURCE_OPERATOR) {
                 ctl_fail("--source must be timer or operator");
                 return EXIT_USAGE;
         }
@@ -130,32 +131,34 @@ static int cmd_run(struct ctl *c) {
                 a.labels[a.n_labels++] = (struct kv) { "instance", host };
         }
 
-        if (batch_init(&b, &a, 1) < 0) {
-                ctl_fail("out of memory");
+        if ((r = batch_init(&b, &a, 1)) < 0) {
+                ctl_fail("cannot start: %s", strerror(-r));
                 return EXIT_ERROR;
         }
         rt_open_log(&c->rt);
-        if ((r = rt_decide(&c->rt, &b, 0)) < 0) {
+        if ((r = batch_decide(&c->rt, &b, 0)) < 0) {
                 ctl_fail("state unavailable (%s): nothing executed", strerror(-r));
                 batch_free(&b);
                 return EXIT_ERROR;
         }
-        rt_record_decisions(&c->rt, &b);
-        rt_execute(&c->rt, &b, -1, NULL, NULL);
+        batch_start(&c->rt, &b);
+        batch_wait(&b, -1);
+        batch_record(&c->rt, &b);
+        batch_log(&c->rt, &b);
 
         const struct decision *d = &b.decisions[0];
         const struct exec_job *job = b.n_jobs ? &b.jobs[0] : NULL;
-        int ret = job ? (job->result == EXEC_SUCCESS ? EXIT_OK : EXIT_FAILED) : ctl_exit_for(d);
+        int ret = job ? (job->result == RESULT_SUCCESS ? EXIT_OK : EXIT_FAILED) : ctl_exit_for(d);
         double secs = job ? (double) (job->ended_ms - job->started_ms) / 1000.0 : 0;
         if (c->json) {
                 cJSON *o = cJSON_CreateObject();
                 cJSON_AddStringToObject(o, "alert", a.alertname);
                 cJSON_AddStringToObject(o, "playbook", playbook);
-                cJSON_AddStringToObject(o, "source", c->rt.source);
+                cJSON_AddStringToObject(o, "source", source_name(c->rt.source));
                 cJSON_AddStringToObject(o, "action", action_name(d->action));
                 cJSON_AddItemToObject(o, "gate", d->gate ? cJSON_CreateString(gate_name(d->gate)) : cJSON_CreateNull());
                 cJSON_AddStringToObject(o, "reason", d->reason);
-                cJSON_AddItemToObject(o, "result", job ? cJSON_CreateString(job_result(job)) : cJSON_CreateNull());
+                cJSON_AddItemToObject(o, "result", job ? cJSON_CreateString(result_name(job->result)) : cJSON_CreateNull());
                 ctl_add_int_or_null(o, "exit_code", job != NULL, job ? job->exit_code : 0);
                 cJSON_AddItemToObject(o, "duration_seconds", job ? cJSON_CreateNumber(secs) : cJSON_CreateNull());
                 if (job) {
@@ -167,12 +170,12 @@ static int cmd_run(struct ctl *c) {
                         ret = EXIT_ERROR;
                 cJSON_Delete(o);
         } else if (job) {
-                printf("%s for %s (source %s): %s, exit %d, %.3f s\n", playbook, a.alertname, c->rt.source,
-                       job_result(job), job->exit_code, secs);
+                printf("%s for %s (source %s): %s, exit %d, %.3f s\n", playbook, a.alertname, source_name(c->rt.source),
+                       result_name(job->result), job->exit_code, secs);
                 fwrite(job->out, 1, job->out_len, stdout);
                 fwrite(job->err, 1, job->err_len, stderr);
         } else
-                printf("%s for %s (source %s): %s%s%s: %s\n", playbook, a.alertname, c->rt.source,
+                printf("%s for %s (source %s): %s%s%s: %s\n", playbook, a.alertname, source_name(c->rt.source),
                        action_name(d->action), d->gate ? " by " : "", d->gate ? gate_name(d->gate) : "", d->reason);
         batch_free(&b);
         return ret;
@@ -206,9 +209,9 @@ static int reset_breaker_step(struct runtime *rt, struct state *st, void *data) 
 
         if (!b || (b->failures == 0 && b->opened_at == 0 && b->trial_until == 0))
                 return -EALREADY;
-        o->was = gates_breaker_state(&rt->cfg, b, o->now);
+        o->was = breaker_state(&rt->cfg, b, o->now);
         o->failures = b->failures;
-        b->failures = 0, b->opened_at = 0, b->trial_until = 0;
+        breaker_apply(&rt->cfg, b, BREAKER_RESET, false, o->now);
         return 0;
 }
 
@@ -224,11 +227,11 @@ static int forget_step(struct runtime *rt, struct state *st, void *data) {
 }
 
 static void record_override(struct ctl *c, const char *alertname, const char *playbook,
-                            const char *action, const char *gate, const char *reason) {
+                            enum action action, enum gate gate, const char *key, const char *reason) {
         rt_open_log(&c->rt);
         rt_record(&c->rt, &(struct audit_record) {
-                .timestamp_ms = now_realtime_ms(), .source = "operator", .alertname = alertname,
-                .playbook = playbook, .action = action, .gate = gate, .reason = reason });
+                .timestamp_ms = now_realtime_ms(), .source = SOURCE_OPERATOR, .alertname = alertname,
+                .playbook = playbook, .action = action, .gate = gate, .key = key, .reason = reason });
 }
 
 static int cmd_reset_breaker(struct ctl *c) {
@@ -237,7 +240,7 @@ static int cmd_reset_breaker(struct ctl *c) {
 
         if (ctl_need_config(c) < 0)
                 return EXIT_ERROR;
-        int r = rt_with_state(&c->rt, reset_breaker_step, &o);
+        int r = rt_with_state(&c->rt, STATE_LOCK_TIMEOUT_MS, reset_breaker_step, &o);
         if (r == -EALREADY) {
                 ctl_fail("%s: circuit breaker closed with no failures: nothing to reset", o.what);
                 return EXIT_USAGE;
@@ -247,7 +250,7 @@ static int cmd_reset_breaker(struct ctl *c) {
         operator_name(who, sizeof(who));
         snprintf(reason, sizeof(reason), "Circuit breaker of %s closed by %s (was %s, %d consecutive failures)",
                  o.what, who, breaker_state_name(o.was), o.failures);
-        record_override(c, NULL, o.what, "reset_breaker", "circuit_open", reason);
+        record_override(c, NULL, o.what, ACTION_RESET_BREAKER, GATE_CIRCUIT_OPEN, NULL, reason);
         printf("%s\n", reason);
         return EXIT_OK;
 }
@@ -273,7 +276,7 @@ static int cmd_forget(struct ctl *c) {
 
         if (ctl_need_config(c) < 0)
                 return EXIT_ERROR;
-        int r = rt_with_state(&c->rt, forget_step, &o);
+        int r = rt_with_state(&c->rt, STATE_LOCK_TIMEOUT_MS, forget_step, &o);
         if (r == -EALREADY) {
                 ctl_fail("no live idempotency key %s (see `remediationctl status`): nothing to forget", o.what);
                 return EXIT_USAGE;
@@ -284,7 +287,7 @@ static int cmd_forget(struct ctl *c) {
         snprintf(reason, sizeof(reason), "Idempotency key %s (handled %s UTC) forgotten by %s", o.what,
                  ctl_utc(t, o.handled_at), who);
         _cleanup_free_ char *alertname = key_alertname(&c->rt.cfg, o.what);
-        record_override(c, alertname, NULL, "forget", "idempotency", reason);
+        record_override(c, alertname, NULL, ACTION_FORGET, GATE_IDEMPOTENCY, o.what, reason);
         printf("%s\n", reason);
         return EXIT_OK;
 }
@@ -486,7 +489,7 @@ int main(int argc, char **argv) {
                 char **all = c.args;
                 c.args++;               /* past the command */
                 signal(SIGPIPE, SIG_IGN);
-                rt_init(&c.rt, "operator");
+                rt_init(&c.rt, SOURCE_OPERATOR);
                 ret = cmd->fn(&c);
                 rt_done(&c.rt);
                 c.args = all;

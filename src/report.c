@@ -9,6 +9,7 @@
 #include <time.h>
 #include "history.h"
 #include "report.h"
+#include "vocab.h"
 #include "util.h"
 
 struct playbook_stats {
@@ -33,12 +34,10 @@ struct report {
         struct tally *gates, *alerts, *sources;
         size_t n_gates, n_alerts, n_sources;
         int decisions, executed, blocked, escalated, skipped, operator_actions;
-        int executed_by_source[3];      /* webhook, timer, operator */
+        int executed_by_source[_SOURCE_MAX];
         int hours[24];                  /* decisions by UTC hour of day */
         double minutes_saved;
 };
-
-static const char *const sources[] = { "webhook", "timer", "operator" };
 
 int report_default_mttr(const char *playbook) {
         if (!playbook)
@@ -136,16 +135,14 @@ static void count_saved(struct report *r, struct playbook_stats *p, const char *
 }
 
 static int add_execution(struct report *r, const cJSON *line, const char *source) {
-        const char *playbook = str(line, "playbook"), *result = str(line, "result");
+        const char *playbook = str(line, "playbook");
         const cJSON *dur = cJSON_GetObjectItemCaseSensitive(line, "duration_seconds");
         struct playbook_stats *p;
 
         if (!playbook || !(p = playbook_stats(r, playbook)))
                 return playbook ? -ENOMEM : 0;
         r->executed++;
-        for (size_t i = 0; source && i < 3; i++)
-                if (strcmp(source, sources[i]) == 0)
-                        r->executed_by_source[i]++;
+        r->executed_by_source[source_from_name(source)]++;       /* [SOURCE_NONE]: unknown */
         p->executions++;
         /* A hand-edited or damaged duration (1e300, negative) is no duration: casting it for the
          * percentiles would be undefined. */
@@ -155,31 +152,39 @@ static int add_execution(struct report *r, const cJSON *line, const char *source
                         return -ENOMEM;
                 *d = dur->valuedouble;
         }
-        if (result && strcmp(result, "success") == 0) {
+        switch (result_from_name(str(line, "result"))) {
+        case RESULT_SUCCESS:
                 p->success++;
                 count_saved(r, p, str(line, "alert"));
-        } else if (result && strcmp(result, "timeout") == 0)
+                break;
+        case RESULT_TIMEOUT:
                 p->timeout++;
-        else if (result && strcmp(result, "aborted") == 0)
+                break;
+        case RESULT_ABORTED:
                 p->aborted++;
-        else
+                break;
+        default:                        /* failure, spawn_failed, or no word of ours */
                 p->failure++;
+        }
         return 0;
 }
 
 int report_add(const cJSON *line, void *data) {
         struct report *r = data;
-        const char *action = str(line, "action"), *source = str(line, "source");
+        enum action action = action_from_name(str(line, "action"));
+        const char *source = str(line, "source");
         const cJSON *ts = cJSON_GetObjectItemCaseSensitive(line, "timestamp");
 
-        if (!action || !cJSON_IsNumber(ts) || !(ts->valuedouble >= 0 && ts->valuedouble <= HISTORY_MAX_TIMESTAMP))
+        if (!cJSON_IsNumber(ts) || !(ts->valuedouble >= 0 && ts->valuedouble <= HISTORY_MAX_TIMESTAMP))
                 return 0;                       /* history_read passes only these; stay safe alone */
-        bool executed = strcmp(action, "executed") == 0, blocked = strcmp(action, "blocked") == 0;
-        bool escalated = strcmp(action, "escalate") == 0, skipped = strcmp(action, "skipped") == 0;
-        if (!executed && !blocked && !escalated && !skipped) {
-                r->operator_actions++;          /* reset_breaker, forget */
+        bool executed = action == ACTION_EXECUTED, blocked = action == ACTION_BLOCKED;
+        bool escalated = action == ACTION_ESCALATE, skipped = action == ACTION_SKIPPED;
+        if (action == ACTION_RESET_BREAKER || action == ACTION_FORGET) {
+                r->operator_actions++;
                 return 0;
         }
+        if (!executed && !blocked && !escalated && !skipped)
+                return 0;                       /* no word of ours */
         r->decisions++;
         time_t t = (time_t) ts->valuedouble;
         struct tm tm;
@@ -259,8 +264,8 @@ cJSON *report_json(const struct report *r, size_t skipped) {
         cJSON_AddNumberToObject(doc, "operator_actions", r->operator_actions);
         cJSON_AddNumberToObject(doc, "skipped_lines", (double) skipped);
         o = cJSON_AddObjectToObject(doc, "executed_by_source");
-        for (size_t i = 0; o && i < 3; i++)
-                cJSON_AddNumberToObject(o, sources[i], r->executed_by_source[i]);
+        for (int i = SOURCE_NONE + 1; o && i < _SOURCE_MAX; i++)
+                cJSON_AddNumberToObject(o, source_name(i), r->executed_by_source[i]);
 
         arr = cJSON_AddArrayToObject(doc, "playbooks");
         for (size_t i = 0; arr && i < r->n_playbooks; i++) {
