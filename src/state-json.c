@@ -26,9 +26,70 @@ static int get_int(const cJSON *o, const char *name, int64_t *ret) {
         return int_value(cJSON_GetObjectItemCaseSensitive(o, name), ret);
 }
 
+/* The character at p as utf8_sanitize() writes it into ch (*ret_len bytes; U+FFFD when p starts
+ * no valid one). Returns how many bytes of p it stands for. */
+static size_t utf8_char(const char *p, char ch[static 5], size_t *ret_len) {
+        size_t avail = strnlen(p, 4);
+
+        *ret_len = utf8_sanitize(ch, 5, p, avail, 1);
+        return *ret_len <= avail && memcmp(p, ch, *ret_len) == 0 ? *ret_len : 1;
+}
+
+/* Names are read only when valid UTF-8: state_format() writes nothing else, so what parses formats
+ * back as it was. */
+static bool utf8_valid(const char *s) {
+        for (; *s; s++)
+                if ((unsigned char) *s >= 0x80) {
+                        char ch[5];
+                        size_t len, used = utf8_char(s, ch, &len);
+                        if (used != len)
+                                return false;
+                        s += used - 1;
+                }
+        return true;
+}
+
 static const char *get_str(const cJSON *o, const char *name) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-        return cJSON_IsString(v) ? v->valuestring : NULL;
+        return cJSON_IsString(v) && utf8_valid(v->valuestring) ? v->valuestring : NULL;
+}
+
+#define NAME_START "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_"
+#define NAME_REST  NAME_START "0123456789"
+
+/* A counter's series as metrics.c builds them, and nothing else: /metrics copies them out as they
+ * are, so a quote or a newline in a hand-made state.json would add series or lines of its own.
+ * name{label="value",...}: the name [a-zA-Z_:][a-zA-Z0-9_:]*, each label [a-zA-Z_][a-zA-Z0-9_]*
+ * and once, the values printable ASCII without '"' and '\'. */
+static bool series_valid(const char *s) {
+        const char *label[STATE_MAX_SERIES_LABELS];
+        size_t n_labels = 0, n;
+
+        if (strnlen(s, STATE_MAX_SERIES + 1) > STATE_MAX_SERIES || strspn(s, NAME_START ":") == 0)
+                return false;
+        s += strspn(s, NAME_REST ":");
+        if (*s == '\0')
+                return true;
+        if (*s != '{')
+                return false;
+        do {
+                s++;
+                if (strspn(s, NAME_START) == 0 || n_labels == STATE_MAX_SERIES_LABELS)
+                        return false;
+                n = strspn(s, NAME_REST);
+                for (size_t i = 0; i < n_labels; i++)
+                        if (strncmp(label[i], s, n) == 0 && label[i][n] == '=')
+                                return false;
+                label[n_labels++] = s;
+                s += n;
+                if (s[0] != '=' || s[1] != '"')
+                        return false;
+                for (s += 2; *s >= 0x20 && *s < 0x7f && *s != '"' && *s != '\\'; s++)
+                        ;
+                if (*s++ != '"')
+                        return false;
+        } while (*s == ',');
+        return s[0] == '}' && s[1] == '\0';
 }
 
 /* Version 1: [{"t": T, "alert": A, "playbook": P}, ...] */
@@ -52,10 +113,10 @@ static int parse_execs(const cJSON *execs, struct state *s) {
         const cJSON *pb, *al, *t;
 
         cJSON_ArrayForEach(pb, execs) {
-                if (!cJSON_IsObject(pb))
+                if (!cJSON_IsObject(pb) || !utf8_valid(pb->string))
                         return -EBADMSG;
                 cJSON_ArrayForEach(al, pb) {
-                        if (!cJSON_IsArray(al))
+                        if (!cJSON_IsArray(al) || !utf8_valid(al->string))
                                 return -EBADMSG;
                         cJSON_ArrayForEach(t, al) {
                                 int64_t at;
@@ -95,7 +156,8 @@ static int parse_into(const cJSON *root, int version, struct state *s) {
                 return r;
         cJSON_ArrayForEach(it, breakers) {
                 if (get_int(it, "failures", &a) < 0 || get_int(it, "opened_at", &b) < 0 ||
-                    get_int(it, "trial_until", &c) < 0 || a < 0 || a > STATE_MAX_FAILURES)
+                    get_int(it, "trial_until", &c) < 0 || a < 0 || a > STATE_MAX_FAILURES ||
+                    !utf8_valid(it->string))
                         return -EBADMSG;
                 struct breaker *br = state_breaker(s, it->string, 1);
                 if (!br)
@@ -103,13 +165,13 @@ static int parse_into(const cJSON *root, int version, struct state *s) {
                 br->failures = (int) a, br->opened_at = b, br->trial_until = c;
         }
         cJSON_ArrayForEach(it, keys) {
-                if (int_value(it, &a) < 0)
+                if (int_value(it, &a) < 0 || !utf8_valid(it->string))
                         return -EBADMSG;
                 if (state_put_key(s, it->string, a, SIZE_MAX) < 0)
                         return -ENOMEM;
         }
         cJSON_ArrayForEach(it, counters) {
-                if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble))
+                if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble) || !series_valid(it->string))
                         return -EBADMSG;
                 if (state_counter_add(s, it->string, it->valuedouble) < 0)
                         return -ENOMEM;
@@ -168,19 +230,28 @@ static void out_lit(struct out *o, const char *lit) {
         out_raw(o, lit, strlen(lit));
 }
 
-/* A JSON string: quote, backslash and control bytes escaped as cJSON does; other bytes as they
- * are (the strings come from the config, or were made valid UTF-8 on the way in). */
+/* A JSON string: quote, backslash and control bytes escaped as cJSON does, and valid UTF-8 only:
+ * a byte that is not (a name that came in without passing utf8_sanitize()) is written as U+FFFD,
+ * as utf8_sanitize() makes it. */
 static void out_str(struct out *o, const char *s) {
         static const char hex[] = "0123456789abcdef";
 
         out_raw(o, "\"", 1);
         for (const char *run = s;; s++) {
                 unsigned char c = (unsigned char) *s;
-                if (c >= 0x20 && c != '"' && c != '\\')
+                if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\')
                         continue;
                 out_raw(o, run, (size_t) (s - run));
                 if (c == '\0')
                         break;
+                if (c >= 0x80) {
+                        char ch[5];
+                        size_t len, used = utf8_char(s, ch, &len);
+                        out_raw(o, ch, len);
+                        s += used - 1;
+                        run = s + 1;
+                        continue;
+                }
                 char e[6] = { '\\', (char) c };
                 size_t n = 2;
                 switch (c) {
