@@ -13,33 +13,36 @@
 #include "http.h"
 #include "util.h"
 
-/* Reads what is available into buf within the deadline. >0 bytes, 0 EOF, -ETIME, -errno. */
-static ssize_t read_some(int fd, char *buf, size_t len, int64_t deadline_ms) {
+/* Waits until fd is ready for `events` (or in error), but not past the deadline. 0, -ETIME or
+ * -errno. */
+static int wait_for(int fd, short events, int64_t deadline_ms) {
         for (;;) {
                 int64_t left = deadline_ms - now_monotonic_ms();
                 if (left <= 0)
                         return -ETIME;
-                struct pollfd p = { .fd = fd, .events = POLLIN };
+                struct pollfd p = { .fd = fd, .events = events };
                 int r = poll(&p, 1, (int) (left > 1000000 ? 1000000 : left));
-                if (r < 0) {
-                        if (errno == EINTR)
-                                continue;
+                if (r > 0)
+                        return 0;
+                if (r < 0 && errno != EINTR)
                         return -errno;
-                }
-                if (r == 0)
-                        continue;
-                ssize_t n = read(fd, buf, len);
-                if (n < 0) {
-                        if (errno == EINTR || errno == EAGAIN)
-                                continue;
-                        return -errno;
-                }
-                return n;
         }
 }
 
-/* A token character (RFC 9110 5.6.2). Not NUL: strchr() finds NUL in every string, so a NUL in a
- * header name would pass and cut the name short for strcasecmp(). */
+/* Reads what is available into buf within the deadline. >0 bytes, 0 EOF, -ETIME, -errno. */
+static ssize_t read_some(int fd, char *buf, size_t len, int64_t deadline_ms) {
+        for (;;) {
+                int r = wait_for(fd, POLLIN, deadline_ms);
+                if (r < 0)
+                        return r;
+                ssize_t n = read(fd, buf, len);
+                if (n >= 0)
+                        return n;
+                if (errno != EINTR && errno != EAGAIN)
+                        return -errno;
+        }
+}
+
 /* Writes all of buf by the deadline, or gives up: a client that stops reading must not keep the
  * instance. A socket is written with MSG_DONTWAIT, so the file description (shared with fd 0 and
  * with whoever passed it) stays as it is, and with MSG_NOSIGNAL, so a gone peer is -EPIPE, not
@@ -49,18 +52,9 @@ static int write_by(int fd, const char *buf, size_t len, int64_t deadline_ms) {
         bool is_socket = true;
 
         while (len > 0) {
-                int64_t left = deadline_ms - now_monotonic_ms();
-                if (left <= 0)
-                        return -ETIME;
-                struct pollfd p = { .fd = fd, .events = POLLOUT };
-                int r = poll(&p, 1, (int) (left > 1000000 ? 1000000 : left));
-                if (r < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        return -errno;
-                }
-                if (r == 0)
-                        continue;
+                int r = wait_for(fd, POLLOUT, deadline_ms);
+                if (r < 0)
+                        return r;
                 ssize_t n = -1;
                 if (is_socket) {
                         n = send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -80,6 +74,8 @@ static int write_by(int fd, const char *buf, size_t len, int64_t deadline_ms) {
         return 0;
 }
 
+/* A token character (RFC 9110 5.6.2). Not NUL: strchr() finds NUL in every string, so a NUL in a
+ * header name would pass and cut the name short for strcasecmp(). */
 static bool is_tchar(char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                (c != '\0' && strchr("!#$%&'*+-.^_`|~", c) != NULL);
