@@ -1,5 +1,7 @@
-/* The decision log is append-only and ordered by time, so the recent past is at its end: read
- * backwards in blocks until a line older than `since`, then hand the lines over oldest first. */
+/* The decision log is appended in time order, so the window that matters is found by time: a
+ * binary search over line starts finds its first line, and from there the lines are read forward a
+ * block at a time. Whatever the log holds, memory stays one buffer (a block and the longest line)
+ * and the cost is that of the window, not of the file. */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,77 +14,142 @@
 #include "util.h"
 
 #define BLOCK (64 * 1024)
+#define BUFFER_BYTES (AUDIT_LINE_MAX + BLOCK)   /* the longest line we write, and a block */
 
 static double line_timestamp(const char *s, size_t len) {
         /* Every line starts {"timestamp":N — read it without parsing the line. */
         static const char prefix[] = "{\"timestamp\":";
+        char num[32];
         if (len < sizeof(prefix) || memcmp(s, prefix, sizeof(prefix) - 1) != 0)
                 return -1;
-        return strtod(s + sizeof(prefix) - 1, NULL);
+        len -= sizeof(prefix) - 1;
+        if (len > sizeof(num) - 1)
+                len = sizeof(num) - 1;
+        memcpy(num, s + sizeof(prefix) - 1, len);       /* strtod() must not run past the line */
+        num[len] = '\0';
+        return strtod(num, NULL);
 }
 
-int history_read(const char *path, int64_t since, size_t max_bytes,
-                 int (*fn)(const cJSON *line, void *data), void *data, size_t *ret_skipped) {
+#define PROBE_BYTES 4096                /* read at a time when looking for a line start */
+
+enum probe { PROBE_LINE, PROBE_NONE, PROBE_DAMAGE };
+
+/* The first line that starts in (from, to) and its timestamp (-1: undated). PROBE_NONE when no
+ * line starts there within BLOCK bytes; PROBE_DAMAGE when a NUL comes first, which no line of ours
+ * holds (the hole of a sparse or truncated file): nothing of ours starts before the next line. */
+static enum probe probe_line(int fd, off_t from, off_t to, char *buf, off_t *ret_start, double *ret_ts) {
+        for (off_t at = from; at < to && at - from < BLOCK; at += PROBE_BYTES) {
+                ssize_t n = pread(fd, buf, PROBE_BYTES, at);
+                if (n <= 0)
+                        return PROBE_NONE;
+                const char *nl = memchr(buf, '\n', (size_t) n), *nul = memchr(buf, '\0', (size_t) n);
+                if (nul && (!nl || nul < nl))
+                        return PROBE_DAMAGE;
+                if (!nl)
+                        continue;
+                off_t start = at + (nl - buf) + 1;
+                if (start >= to)
+                        return PROBE_NONE;
+                n = pread(fd, buf, 64, start);
+                *ret_ts = n > 0 ? line_timestamp(buf, (size_t) n) : -1;
+                *ret_start = start;
+                return PROBE_LINE;
+        }
+        return PROBE_NONE;
+}
+
+/* Where the lines at or after `since` begin: the last dated line start older than since (lines
+ * before it are older still), or 0. Reads PROBE_BYTES a step, about log2(size / BLOCK) steps. */
+static off_t window_start(int fd, off_t end, int64_t since, char *buf) {
+        off_t lo = 0, hi = end;
+
+        while (hi - lo > BLOCK) {
+                off_t mid = lo + (hi - lo) / 2, line = 0;
+                double ts = -1;
+                switch (probe_line(fd, mid, hi, buf, &line, &ts)) {
+                case PROBE_DAMAGE:
+                        lo = mid;               /* what comes after it is what we can read */
+                        break;
+                case PROBE_LINE:
+                        if (ts >= 0 && ts < (double) since)
+                                lo = line;
+                        else
+                                hi = mid;       /* newer, or undated: look before */
+                        break;
+                case PROBE_NONE:
+                        hi = mid;
+                        break;
+                }
+        }
+        return lo;
+}
+
+int history_read_kept(const char *path, int64_t since, size_t max_bytes,
+                      bool (*keep)(const char *line, size_t len),
+                      int (*fn)(const cJSON *line, void *data), void *data, size_t *ret_skipped) {
         _cleanup_close_ int fd = open_regular(AT_FDCWD, path);    /* a FIFO would block */
         struct stat sb;
-        size_t skipped = 0, have;
+        size_t skipped = 0, have = 0;
         int count = 0, r = 0;
 
         if (fd < 0)
                 return fd;
         if (fstat(fd, &sb) < 0)
                 return -errno;
-        off_t end = sb.st_size, start = end;
-        /* Find where the window begins: step back a block at a time. */
-        _cleanup_free_ char *buf = malloc(BLOCK + 1);
+        _cleanup_free_ char *buf = malloc(BUFFER_BYTES);
         if (!buf)
                 return -ENOMEM;
-        while (start > 0 && (size_t) (end - start) < max_bytes) {
-                off_t from = start > BLOCK ? start - BLOCK : 0;
-                ssize_t n = pread(fd, buf, (size_t) (start - from), from);
-                if (n <= 0)
-                        break;
-                buf[n] = '\0';
-                start = from;
-                /* The first full line of this block tells whether we have gone back far enough. */
-                const char *nl = from == 0 ? NULL : memchr(buf, '\n', (size_t) n);
-                const char *line = from == 0 ? buf : nl ? nl + 1 : NULL;
-                double first = line ? line_timestamp(line, (size_t) (buf + n - line)) : -1;
-                if (first >= 0 && first < (double) since)
-                        break;
+        off_t off = window_start(fd, sb.st_size, since, buf);
+        if (max_bytes > 0 && sb.st_size - off > (off_t) max_bytes)
+                off = sb.st_size - (off_t) max_bytes;
+        bool partial = off > 0;                 /* the first line may belong to the part before */
+        if (off > 0) {                          /* unless the part before ends a line */
+                char c;
+                partial = pread(fd, &c, 1, off - 1) != 1 || c != '\n';
         }
-        /* From there to the end, with what was appended since (newer lines) up to as much again. */
-        _cleanup_free_ char *all = NULL;
-        if (lseek(fd, start, SEEK_SET) < 0)
-                return -errno;
-        if ((r = read_fd_bounded(fd, (size_t) (end - start) + max_bytes, &all, &have)) < 0)
-                return r;
-        char *p = all, *e = all + have;
-        if (start > 0) {                        /* a partial first line belongs to the block before */
-                char *nl = memchr(p, '\n', have);
-                p = nl ? nl + 1 : e;
-        }
-        while (p < e && r >= 0) {
-                char *nl = memchr(p, '\n', (size_t) (e - p));
-                size_t l = nl ? (size_t) (nl - p) : (size_t) (e - p);
-                double ts = line_timestamp(p, l);
-                if (ts > HISTORY_MAX_TIMESTAMP)
-                        skipped++;              /* damage: no consumer may see such a time */
-                else if (ts >= (double) since) {
-                        cJSON *line = cJSON_ParseWithLength(p, l);
-                        if (line) {
-                                r = fn(line, data);
-                                count++;
-                        } else
-                                skipped++;
-                        cJSON_Delete(line);
-                } else if (ts < 0 && l > 0)
-                        skipped++;
-                p += l + 1;
+        for (bool eof = false; !eof && r >= 0;) {
+                ssize_t n = pread(fd, buf + have, BUFFER_BYTES - have, off);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return -errno;
+                off += n;
+                have += (size_t) n;
+                eof = n == 0;
+                char *p = buf, *e = buf + have;
+                while (p < e && r >= 0) {
+                        char *nl = memchr(p, '\n', (size_t) (e - p));
+                        if (!nl && !eof && (p > buf || have < BUFFER_BYTES))
+                                break;          /* the rest of this line is still to be read */
+                        size_t l = nl ? (size_t) (nl - p) : (size_t) (e - p);
+                        double ts = line_timestamp(p, l);
+                        if (partial || (!nl && !eof))
+                                skipped += !partial;    /* longer than any line of ours */
+                        else if (ts > HISTORY_MAX_TIMESTAMP || (ts < 0 && l > 0))
+                                skipped++;      /* damage: no consumer may see such a time */
+                        else if (ts >= (double) since && (!keep || keep(p, l))) {
+                                cJSON *line = cJSON_ParseWithLength(p, l);
+                                if (line) {
+                                        r = fn(line, data);
+                                        count++;
+                                } else
+                                        skipped++;
+                                cJSON_Delete(line);
+                        }
+                        partial = !nl && !eof;  /* an overlong line goes on in the next read */
+                        p += l + (nl != NULL);
+                }
+                have = (size_t) (e - p);
+                memmove(buf, p, have);
         }
         if (ret_skipped)
                 *ret_skipped = skipped;
         return r < 0 ? r : count;
+}
+
+int history_read(const char *path, int64_t since, size_t max_bytes,
+                 int (*fn)(const cJSON *line, void *data), void *data, size_t *ret_skipped) {
+        return history_read_kept(path, since, max_bytes, NULL, fn, data, ret_skipped);
 }
 
 struct replay {
@@ -94,6 +161,21 @@ struct replay {
 static const char *str(const cJSON *o, const char *name) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
         return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Whether a line, as the handler writes it, can change the state the rebuild restores: an
+ * execution, an operator's override, or a decision that recorded an idempotency key. The rest (a
+ * flood of unrouted alerts, say) is passed over unparsed. cJSON escapes every quote inside a
+ * string, so these bytes only match the fields themselves. */
+static bool replay_matters(const char *line, size_t len) {
+        static const char *const marks[] = {
+                ",\"action\":\"executed\",", ",\"action\":\"reset_breaker\",",
+                ",\"action\":\"forget\",", ",\"key\":\"",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(marks); i++)
+                if (memmem(line, len, marks[i], strlen(marks[i])))
+                        return true;
+        return false;
 }
 
 static int replay_line(const cJSON *line, void *data) {
@@ -157,8 +239,9 @@ int history_rebuild(const struct config *c, const char *log_path, int64_t now, s
                 horizon = (int64_t) c->reset_timeout_minutes * 60 * 2;
         if ((int64_t) c->idempotency_window_minutes * 60 > horizon)
                 horizon = (int64_t) c->idempotency_window_minutes * 60;
-        int r = history_read(log_path, now - horizon - breaker_trial_lease(c), HISTORY_REBUILD_MAX_BYTES,
-                             replay_line, &rp, NULL);
+        /* Lines stamped at most an instance's life (the trial lease) before they were written. */
+        int r = history_read_kept(log_path, now - horizon - breaker_trial_lease(c), 0, replay_matters,
+                                  replay_line, &rp, NULL);
         if (r == -ENOENT || r == -EISDIR || r == -EBADFD)
                 return 0;               /* no log, or none that can be read back: nothing to replay */
         if (r < 0)

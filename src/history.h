@@ -1,5 +1,6 @@
 /* Reading the decision log back: for rebuilding lost state and for reports. */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "config.h"
@@ -14,11 +15,15 @@ struct cJSON;
  * open_regular()'s error). */
 int history_read(const char *path, int64_t since, size_t max_bytes,
                  int (*fn)(const struct cJSON *line, void *data), void *data, size_t *ret_skipped);
+/* The same for the lines keep() accepts (NULL: all), before they are parsed. max_bytes 0: the
+ * whole window, however large (it is found by time, and read a block at a time). */
+int history_read_kept(const char *path, int64_t since, size_t max_bytes,
+                      bool (*keep)(const char *line, size_t len),
+                      int (*fn)(const struct cJSON *line, void *data), void *data, size_t *ret_skipped);
 
 /* Replays the recent executions of the log into s (hourly limits, cooldowns, circuit breakers), for
  * a state lost to a reboot or corruption. Returns the number of executions replayed, or -errno. */
 int history_rebuild(const struct config *c, const char *log_path, int64_t now, struct state *s);
 
-#define HISTORY_REBUILD_MAX_BYTES (16 * 1024 * 1024)
 #define HISTORY_MAX_TIMESTAMP   1e11            /* year 5138: beyond is damage */
 #define HISTORY_MAX_DURATION    1e7             /* seconds; far beyond any playbook timeout */
