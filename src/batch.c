@@ -20,13 +20,8 @@ int batch_init(struct batch *b, const struct alert *alerts, size_t n) {
 
         *b = (struct batch) { .alerts = alerts, .n = n, .sigfd = -1 };
         b->decisions = calloc(n + 1, sizeof(*b->decisions));
-        b->jobs = calloc(n + 1, sizeof(*b->jobs));
-        b->job_alert = calloc(n + 1, sizeof(*b->job_alert));
-        b->job_opened = calloc(n + 1, sizeof(*b->job_opened));
-        if (!b->decisions || !b->jobs || !b->job_alert || !b->job_opened) {
-                batch_free(b);
+        if (!b->decisions)
                 return -ENOMEM;
-        }
         /* Stays blocked until we exit: a stop request is read from the signalfd, never delivered. */
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
@@ -134,9 +129,28 @@ static char *protected_units_env(const struct config *c) {
         return env;
 }
 
+/* Room for a job per execution (a job holds its output: allocated only for those). */
+static int alloc_jobs(struct batch *b) {
+        size_t n = 0;
+        for (size_t i = 0; i < b->n; i++)
+                n += b->decisions[i].action == ACTION_EXECUTED;
+        if (n == 0)
+                return 0;
+        b->jobs = calloc(n, sizeof(*b->jobs));
+        b->job_alert = calloc(n, sizeof(*b->job_alert));
+        b->job_opened = calloc(n, sizeof(*b->job_opened));
+        return b->jobs && b->job_alert && b->job_opened ? 0 : -ENOMEM;
+}
+
 void batch_start(struct runtime *rt, struct batch *b) {
         bool stopping = stop_requested(b);
-        _cleanup_free_ char *env_protected = b->n ? protected_units_env(&rt->cfg) : NULL;
+        _cleanup_free_ char *env_protected = NULL;
+
+        if (alloc_jobs(b) < 0) {        /* reserved, and nothing can even be recorded as run */
+                rt_log(LOG_ERR, "out of memory: no playbook started, their reservations stand");
+                return;
+        }
+        env_protected = b->jobs ? protected_units_env(&rt->cfg) : NULL;
 
         for (size_t i = 0; i < b->n; i++) {
                 const struct decision *d = &b->decisions[i];

@@ -107,30 +107,29 @@ static int copy_string(const struct node *n, char **ret, struct config_error *er
 
 /* ---- names and templates ---- */
 
-#define LETTERS         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_"
-#define LOWER_DIGITS    "abcdefghijklmnopqrstuvwxyz0123456789"
-#define DIGITS          "0123456789"
 
 /* The syntax of a name: one byte of first, then any of rest; at most max bytes. */
 struct name_rule {
-        const char *what, *first, *rest;
+        const char *what;
+        unsigned first, rest;           /* CHAR_* classes */
         size_t max;
 };
 
 #define STR(x)  #x
 #define XSTR(x) STR(x)
 static const struct name_rule label_syntax = {
-        "label name", LETTERS, LETTERS DIGITS, PAYLOAD_MAX_NAME };
+        "label name", CHAR_LETTER, CHAR_LETTER | CHAR_DIGIT, PAYLOAD_MAX_NAME };
 static const struct name_rule alertname_syntax = {
-        "alertname", LETTERS ":", LETTERS ":" DIGITS, ROUTE_MAX_ALERTNAME };
+        "alertname", CHAR_LETTER | CHAR_COLON, CHAR_LETTER | CHAR_COLON | CHAR_DIGIT, ROUTE_MAX_ALERTNAME };
 static const struct name_rule playbook_syntax = {
         "playbook name ([a-z0-9][a-z0-9._-]*, at most " XSTR(ROUTE_MAX_PLAYBOOK) " bytes, or none)",
-        LOWER_DIGITS, LOWER_DIGITS "._-", ROUTE_MAX_PLAYBOOK };
+        CHAR_LOWER | CHAR_DIGIT, CHAR_LOWER | CHAR_DIGIT | CHAR_DOT | CHAR_UNDERSCORE | CHAR_DASH,
+        ROUTE_MAX_PLAYBOOK };
 
 /* s holds no NUL (check_string()). */
 static bool is_name(const char *s, size_t len, const struct name_rule *rule) {
-        return len > 0 && len <= rule->max && strchr(rule->first, s[0]) &&
-                strspn(s + 1, rule->rest) == len - 1;
+        return len > 0 && len <= rule->max && char_is(s[0], rule->first) &&
+                span_class(s + 1, rule->rest) == len - 1;
 }
 
 /* Length of the valid placeholder at p ("{{..."), or 0. */
@@ -149,7 +148,7 @@ static size_t placeholder_len(const char *p, bool allow_playbook) {
         else
                 return 0;
 
-        n = name[0] && strchr(LETTERS, name[0]) ? 1 + strspn(name + 1, LETTERS DIGITS) : 0;
+        n = char_is(name[0], CHAR_LETTER) ? 1 + span_class(name + 1, CHAR_LETTER | CHAR_DIGIT) : 0;
         if (n == 0 || n > PAYLOAD_MAX_NAME || !startswith(name + n, "}}"))
                 return 0;
         return (size_t) (name + n + 2 - p);
@@ -621,7 +620,7 @@ static void free_value(const struct key *k, const struct place *p) {
 int config_parse(const char *text, size_t len, const char *path, struct config *ret,
                  struct config_error *err) {
         struct config c = {};
-        struct node *root = NULL;
+        struct yaml_tree tree = {};
         int r;
 
         if (err)
@@ -634,11 +633,11 @@ int config_parse(const char *text, size_t len, const char *path, struct config *
                 return -EFBIG;
         }
 
-        r = yaml_tree_build(text ?: "", len, &root, err);
+        r = yaml_tree_build(text ?: "", len, &tree, err);
         if (r < 0)
                 return r;
-        r = walk_value(&file_key, &(struct place) { .base = &c }, NULL, root, err);
-        yaml_tree_free(root);
+        r = walk_value(&file_key, &(struct place) { .base = &c }, NULL, tree.root, err);
+        yaml_tree_free(&tree);
         if (r >= 0 && path) {
                 c.path = strdup(path);
                 if (!c.path)

@@ -203,7 +203,7 @@ static int authenticate(struct request *rq) {
         const char *h = rq->http.authorization;
         bool ok = rq->http.has_authorization && strncasecmp(h, "Bearer ", 7) == 0 &&
                   equal_constant_time(h + 7, strlen(h + 7), token, (size_t) n);
-        explicit_bzero(token, sizeof(token));
+        explicit_bzero(token, (size_t) n);
         if (ok)
                 return 0;
         rt_log(LOG_WARNING, "request refused: 401 missing or wrong bearer token");
@@ -295,7 +295,7 @@ static int check_config(const char *path) {
         if (cfg.auth_token_file) {
                 char token[AUTH_TOKEN_MAX + 1];
                 int n = read_token(&cfg, token, sizeof(token));
-                explicit_bzero(token, sizeof(token));
+                explicit_bzero(token, n > 0 ? (size_t) n : 0);
                 if (n == -EINVAL || n == -E2BIG) {
                         if (n == -EINVAL)
                                 fprintf(stderr, "%s: auth token file '%s' is empty, too long or still the "
@@ -353,9 +353,10 @@ static int parse_options(int argc, char **argv, struct request *rq) {
 }
 
 int main(int argc, char **argv) {
-        struct request rq = { .received_ms = now_monotonic_ms() };
+        static struct request rq;       /* zero from the start, without a memset of its buffers */
         int status;
 
+        rq.received_ms = now_monotonic_ms();
         if (parse_options(argc, argv, &rq) < 0)
                 return 2;
         if (rq.check_config)

@@ -54,8 +54,6 @@ static const char *get_str(const cJSON *o, const char *name) {
         return cJSON_IsString(v) && utf8_valid(v->valuestring) ? v->valuestring : NULL;
 }
 
-#define NAME_START "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_"
-#define NAME_REST  NAME_START "0123456789"
 
 /* A counter's series as metrics.c builds them, and nothing else: /metrics copies them out as they
  * are, so a quote or a newline in a hand-made state.json would add series or lines of its own.
@@ -65,18 +63,18 @@ static bool series_valid(const char *s) {
         const char *label[STATE_MAX_SERIES_LABELS];
         size_t n_labels = 0, n;
 
-        if (strnlen(s, STATE_MAX_SERIES + 1) > STATE_MAX_SERIES || strspn(s, NAME_START ":") == 0)
+        if (strnlen(s, STATE_MAX_SERIES + 1) > STATE_MAX_SERIES || !char_is(*s, CHAR_LETTER | CHAR_COLON))
                 return false;
-        s += strspn(s, NAME_REST ":");
+        s += span_class(s, CHAR_LETTER | CHAR_DIGIT | CHAR_COLON);
         if (*s == '\0')
                 return true;
         if (*s != '{')
                 return false;
         do {
                 s++;
-                if (strspn(s, NAME_START) == 0 || n_labels == STATE_MAX_SERIES_LABELS)
+                if (!char_is(*s, CHAR_LETTER) || n_labels == STATE_MAX_SERIES_LABELS)
                         return false;
-                n = strspn(s, NAME_REST);
+                n = span_class(s, CHAR_LETTER | CHAR_DIGIT);
                 for (size_t i = 0; i < n_labels; i++)
                         if (strncmp(label[i], s, n) == 0 && label[i][n] == '=')
                                 return false;

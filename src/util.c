@@ -278,3 +278,15 @@ int read_file_bounded(int dir_fd, const char *path, size_t max, char **ret, size
                 return fd;
         return read_fd_bounded(fd, max, ret, ret_len);
 }
+
+const uint8_t char_class[256] = {
+        ['a' ... 'z'] = CHAR_LOWER, ['A' ... 'Z'] = CHAR_UPPER, ['0' ... '9'] = CHAR_DIGIT,
+        ['_'] = CHAR_UNDERSCORE, [':'] = CHAR_COLON, ['.'] = CHAR_DOT, ['-'] = CHAR_DASH,
+};
+
+size_t span_class(const char *s, unsigned classes) {
+        size_t n = 0;
+        while (char_is(s[n], classes))
+                n++;
+        return n;
+}

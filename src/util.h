@@ -84,3 +84,15 @@ int read_fd_bounded(int fd, size_t max, char **ret, size_t *ret_len);
 int open_regular(int dir_fd, const char *path);
 /* open_regular() then read_fd_bounded(). */
 int read_file_bounded(int dir_fd, const char *path, size_t max, char **ret, size_t *ret_len);
+
+/* Byte classes, for the syntax of names: a table lookup per byte (strspn() with a set longer than
+ * 16 bytes builds a table on every call). NUL is in no class, so a span stops at the end. */
+enum {
+        CHAR_LOWER = 1 << 0, CHAR_UPPER = 1 << 1, CHAR_DIGIT = 1 << 2, CHAR_UNDERSCORE = 1 << 3,
+        CHAR_COLON = 1 << 4, CHAR_DOT = 1 << 5, CHAR_DASH = 1 << 6,
+        CHAR_LETTER = CHAR_LOWER | CHAR_UPPER | CHAR_UNDERSCORE,      /* as C and Prometheus say */
+};
+extern const uint8_t char_class[256];
+static inline bool char_is(char c, unsigned classes) { return char_class[(unsigned char) c] & classes; }
+/* The number of leading bytes of s in the classes. */
+size_t span_class(const char *s, unsigned classes);

@@ -25,20 +25,43 @@ int config_oom(struct config_error *err) {
         return -ENOMEM;
 }
 
-void yaml_tree_free(struct node *n) {
-        while (n) {
-                struct node *next = n->next;
+/* ---- the arena: every node and value of one tree, freed at once ---- */
 
-                yaml_tree_free(n->first);            /* depth is bounded by CONFIG_MAX_DEPTH */
-                free(n->value);
-                free(n);
-                n = next;
+struct tree_block {
+        struct tree_block *next;
+        size_t used, size;
+        max_align_t data[];
+};
+
+static void *tree_alloc(struct yaml_tree *t, size_t size) {
+        struct tree_block *b = t->blocks;
+
+        size = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+        if (!b || b->size - b->used < size) {
+                size_t data = size > TREE_BLOCK_BYTES ? size : TREE_BLOCK_BYTES;
+                if (!(b = malloc(sizeof(*b) + data)))
+                        return NULL;
+                *b = (struct tree_block) { .next = t->blocks, .size = data };
+                t->blocks = b;
         }
+        void *p = (char *) b->data + b->used;
+        b->used += size;
+        return p;
 }
+
+void yaml_tree_free(struct yaml_tree *t) {
+        while (t->blocks) {
+                struct tree_block *next = t->blocks->next;
+                free(t->blocks);
+                t->blocks = next;
+        }
+        t->root = NULL;
+}
+
 /* ---- YAML -> tree ---- */
 
 struct builder {
-        struct node *root;
+        struct yaml_tree tree;
         struct node *stack[CONFIG_MAX_DEPTH];
         size_t depth;
         size_t n_nodes;
@@ -89,7 +112,7 @@ static int builder_add(struct builder *b, const yaml_event_t *e, enum node_kind 
                 return config_fail_at(err, line, column, "nesting too deep (max %d levels)",
                                CONFIG_MAX_DEPTH);
 
-        n = calloc(1, sizeof *n);
+        n = tree_alloc(&b->tree, sizeof *n);
         if (!n)
                 return config_oom(err);
         *n = (struct node) { .kind = kind, .line = line, .column = column };
@@ -97,19 +120,16 @@ static int builder_add(struct builder *b, const yaml_event_t *e, enum node_kind 
         if (kind == NODE_SCALAR) {
                 n->len = e->data.scalar.length;
                 n->plain = e->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-                n->value = malloc(n->len + 1);
-                if (!n->value) {
-                        free(n);
+                n->value = tree_alloc(&b->tree, n->len + 1);
+                if (!n->value)
                         return config_oom(err);
-                }
                 if (n->len > 0)
                         memcpy(n->value, e->data.scalar.value, n->len);
                 n->value[n->len] = '\0';
         }
 
-        /* Attached at once, so that freeing the root frees everything. */
         if (b->depth == 0)
-                b->root = n;
+                b->tree.root = n;
         else {
                 struct node *parent = b->stack[b->depth - 1];
 
@@ -176,7 +196,7 @@ static int builder_event(struct builder *b, const yaml_event_t *e, struct config
         return builder_add(b, e, kind, err);
 }
 
-int yaml_tree_build(const char *text, size_t len, struct node **ret, struct config_error *err) {
+int yaml_tree_build(const char *text, size_t len, struct yaml_tree *ret, struct config_error *err) {
         struct builder b = {};
         yaml_parser_t parser;
         int r = 0;
@@ -199,12 +219,12 @@ int yaml_tree_build(const char *text, size_t len, struct node **ret, struct conf
         }
         yaml_parser_delete(&parser);
 
-        if (r >= 0 && !b.root)
+        if (r >= 0 && !b.tree.root)
                 r = config_fail_at(err, 0, 0, "the file contains no YAML document");
         if (r < 0) {
-                yaml_tree_free(b.root);
+                yaml_tree_free(&b.tree);
                 return r;
         }
-        *ret = b.root;
+        *ret = b.tree;
         return 0;
 }

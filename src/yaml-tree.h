@@ -4,6 +4,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "config.h"
 
 #define CONFIG_MAX_DEPTH        16              /* nested lists and mappings; the schema needs 4 */
@@ -25,10 +26,17 @@ struct node {
         size_t n_children;
 };
 
-/* text[0..len) -> *ret (the document's root, or NULL for an empty document). 0, or -EINVAL /
- * -ENOMEM with *err filled. */
-int yaml_tree_build(const char *text, size_t len, struct node **ret, struct config_error *err);
-void yaml_tree_free(struct node *n);
+#define TREE_BLOCK_BYTES        16384           /* the arena's blocks: one holds a small config */
+
+/* A document's nodes, and the arena that holds them and their values (freed at once). */
+struct yaml_tree {
+        struct node *root;
+        struct tree_block *blocks;
+};
+
+/* text[0..len) -> *ret. 0, or -EINVAL / -ENOMEM with *err filled (*ret untouched). */
+int yaml_tree_build(const char *text, size_t len, struct yaml_tree *ret, struct config_error *err);
+void yaml_tree_free(struct yaml_tree *t);
 
 /* Fills *err (line, column, message) and returns -EINVAL. */
 int config_fail_at(struct config_error *err, int line, int column, const char *fmt, ...)
