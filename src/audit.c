@@ -131,7 +131,7 @@ char *audit_format_line(const struct audit_record *r) {
                  (unsigned long long) (ms / 1000), (unsigned long long) (ms % 1000));
         add(o, "timestamp", cJSON_CreateRaw(ts));
         add(o, "alert", string_or_null(clean_str(&t, rec_alertname(r))));
-        add(o, "playbook", string_or_null(rec_playbook(r)));
+        add(o, "playbook", string_or_null(clean_str(&t, rec_playbook(r))));
         add(o, "parameters", params ? cJSON_CreateString(params) : NULL);
         add(o, "argv", rec_argv(r));
         add(o, "success", r->job ? cJSON_CreateBool(r->job->result == RESULT_SUCCESS) : NULL);

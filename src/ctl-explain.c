@@ -74,6 +74,14 @@ static void pass_detail(enum gate g, const struct decision *d, const struct conf
                 snprintf(buf, size, "half-open: this execution would be the trial");
 }
 
+/* Names and values from the command line or a payload, as valid UTF-8 JSON text. */
+static void add_text(cJSON *o, const char *name, const char *value) {
+        char n[PAYLOAD_MAX_NAME * 3 + 1], v[PAYLOAD_MAX_VALUE * 3 + 1];
+        utf8_sanitize(n, sizeof(n), name, strlen(name), PAYLOAD_MAX_NAME);
+        utf8_sanitize(v, sizeof(v), value, strlen(value), PAYLOAD_MAX_VALUE);
+        cJSON_AddStringToObject(o, n, v);
+}
+
 static cJSON *explain_one(struct ctl *c, struct state *st, const struct alert *a, int64_t at, int *ret_exit) {
         struct gate_verdict v[_GATE_MAX];
         struct decision d;
@@ -82,10 +90,10 @@ static cJSON *explain_one(struct ctl *c, struct state *st, const struct alert *a
 
         size_t n = (size_t) gates_evaluate(&c->rt.cfg, st, a, at, &d, v);
         *ret_exit = ctl_exit_for(&d);
-        cJSON_AddStringToObject(o, "alert", a->alertname);
+        add_text(o, "alert", a->alertname);
         labels = cJSON_AddObjectToObject(o, "labels");
         for (size_t i = 0; i < a->n_labels; i++)
-                cJSON_AddStringToObject(labels, a->labels[i].name, a->labels[i].value);
+                add_text(labels, a->labels[i].name, a->labels[i].value);
         gates = cJSON_AddArrayToObject(o, "gates");
         for (size_t i = 0; i < n; i++) {
                 cJSON *gv = cJSON_CreateObject();

@@ -30,11 +30,14 @@ typedef int gate_fn(struct gate_ctx *g, struct gate_verdict *v);
 static int stop(struct gate_verdict *v, enum action action, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 static int stop(struct gate_verdict *v, enum action action, const char *fmt, ...) {
+        char raw[sizeof(v->reason)];
         va_list ap;
         v->action = action;
         va_start(ap, fmt);
-        vsnprintf(v->reason, sizeof(v->reason), fmt, ap);
+        vsnprintf(raw, sizeof(raw), fmt, ap);
         va_end(ap);
+        /* A reason may quote the alert: valid UTF-8 wherever it goes (answer, log, operator). */
+        utf8_sanitize(v->reason, sizeof(v->reason), raw, strlen(raw), sizeof(raw));
         return 1;
 }
 
