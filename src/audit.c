@@ -152,6 +152,9 @@ char *audit_format_line(const struct audit_record *r) {
                 (double) (r->job->ended_ms - r->job->started_ms) / 1000.0) : NULL);
         add(o, "exit_code", r->job ? cJSON_CreateNumber(r->job->exit_code) : NULL);
         add(o, "source", cJSON_CreateString(source_name(r->source)));
+        add(o, "unit", r->job && r->job->unit[0] ? cJSON_CreateString(r->job->unit) : NULL);
+        add(o, "invocation_id", r->job && r->job->invocation_id[0] ?
+                                cJSON_CreateString(r->job->invocation_id) : NULL);
         const char *key = rec_key(r);
         add(o, "key", string_or_null(key ? clean(&t, key, strlen(key), GATE_KEY_BYTES) : NULL));
 
@@ -233,6 +236,10 @@ int audit_journal(const struct audit_record *r) {
         journal_add(&e, "REMEDIATION_FINGERPRINT", fingerprint.s);
         journal_add(&e, "REMEDIATION_INSTANCE", instance.s);
         journal_add(&e, "REMEDIATION_SOURCE", source_name(r->source));
+        if (r->job && r->job->unit[0]) {        /* journalctl _SYSTEMD_INVOCATION_ID= shows the run */
+                journal_add(&e, "REMEDIATION_UNIT", r->job->unit);
+                journal_add(&e, "REMEDIATION_INVOCATION_ID", r->job->invocation_id);
+        }
         journal_add(&e, "REMEDIATION_REASON", detail ? detail : "");
         return journal_send(&e);
 }

@@ -142,9 +142,20 @@ static int alloc_jobs(struct batch *b) {
         return b->jobs && b->job_alert && b->job_opened ? 0 : -ENOMEM;
 }
 
+/* The playbooks run as systemd units when the config says so, else directly. */
+static const struct executor *executor_of(const struct config *c) {
+        if (!c->playbook_units)
+                return &exec_direct;
+        return strcmp(c->playbook_units, "user") == 0 ? &exec_unit_user : &exec_unit_system;
+}
+
 void batch_start(struct runtime *rt, struct batch *b) {
         bool stopping = stop_requested(b);
         _cleanup_free_ char *env_protected = NULL;
+
+        b->executor = executor_of(&rt->cfg);
+        if (snprintf(b->jobs_dir, sizeof(b->jobs_dir), "%s/jobs", rt->state_dir) >= (int) sizeof(b->jobs_dir))
+                b->jobs_dir[0] = '\0';         /* a job file cannot be written: its start fails */
 
         if (alloc_jobs(b) < 0) {        /* reserved, and nothing can even be recorded as run */
                 rt_log(LOG_ERR, "out of memory: no playbook started, their reservations stand");
@@ -176,9 +187,19 @@ void batch_start(struct runtime *rt, struct batch *b) {
                 snprintf(env_fp, sizeof(env_fp), "REMEDIATION_FINGERPRINT=%s", a->fingerprint);
                 char *envp[] = { EXECUTOR_PATH, "LANG=C.UTF-8", env_alert, env_playbook, env_fp,
                                  env_protected, NULL };
-                int r = exec_start(job, envp, rt->cfg.playbook_timeout_seconds);
+                char id[EXEC_ID_BYTES];
+                snprintf(id, sizeof(id), "%lld-%ld-%zu", (long long) b->decided_ms, (long) getpid(),
+                         b->n_jobs - 1);
+                struct exec_spec spec = {
+                        .envp = envp, .timeout_seconds = rt->cfg.playbook_timeout_seconds,
+                        .playbook = d->route->playbook, .alertname = a->alertname,
+                        .fingerprint = a->fingerprint, .params = d->argv.v + rt->cfg.n_executor,
+                        .n_params = d->argv.n - rt->cfg.n_executor, .jobs_dir = b->jobs_dir, .id = id,
+                };
+                int r = b->executor->start(job, &spec);
                 if (r < 0)
-                        rt_log(LOG_ERR, "executor %s not started: %s", job->argv[0], strerror(-r));
+                        rt_log(LOG_ERR, "playbook %s not started (%s): %s", d->route->playbook,
+                               job->unit[0] ? job->unit : job->argv[0], strerror(-r));
         }
         if (stopping && b->n_jobs > 0)
                 rt_log(LOG_WARNING, "stopped before any playbook started: %zu recorded as aborted", b->n_jobs);
@@ -186,7 +207,7 @@ void batch_start(struct runtime *rt, struct batch *b) {
 
 void batch_wait(struct batch *b, int64_t deadline_ms) {
         for (;;) {
-                int r = exec_wait(b->jobs, b->n_jobs, deadline_ms, b->sigfd);
+                int r = b->executor->wait(b->jobs, b->n_jobs, deadline_ms, b->sigfd);
                 if (r >= 0) {
                         b->jobs[r].reported = 1;
                         continue;
@@ -198,7 +219,7 @@ void batch_wait(struct batch *b, int64_t deadline_ms) {
                         rt_log(LOG_WARNING, "stopped: aborting running playbooks");
                 else
                         rt_log(LOG_ERR, "waiting for playbooks failed (%s): aborting them", strerror(-r));
-                exec_abort(b->jobs, b->n_jobs);
+                b->executor->abort(b->jobs, b->n_jobs);
                 return;
         }
 }

@@ -22,6 +22,8 @@ struct batch {
         int64_t decided_ms;                     /* wall clock */
         int64_t decided_mono_ms;                /* the same moment, monotonic (the jobs' clock) */
         int sigfd;                              /* SIGTERM/SIGINT, blocked from init on */
+        const struct executor *executor;        /* direct, or systemd units */
+        char jobs_dir[4096];                    /* the unit executor's job files */
 };
 
 /* Allocates, and blocks SIGTERM and SIGINT into a signalfd, so that a stop request from here on

@@ -34,6 +34,9 @@
 /* Execution (exec.c) */
 #define EXEC_CAPTURE_BYTES      4096            /* stdout and stderr each; the rest is drained */
 #define EXEC_KILL_GRACE_SEC     10              /* SIGTERM, then SIGKILL this much later */
+#define EXEC_ID_BYTES           48              /* a run's id: decision ms-pid-index */
+#define EXEC_UNIT_BYTES         256             /* a unit name or a bus object path (systemd: 255) */
+#define EXEC_UNIT_POLL_MS       50              /* how often a running unit's state is read */
 
 /* State (state.c, state-json.c, store.c, runtime.c) */
 #define STATE_LOCK_TIMEOUT_MS   5000            /* then 503: Alertmanager retries */
@@ -54,3 +57,4 @@
 #define AUDIT_LINE_MAX          (2 * 6 * EXEC_MAX_ARGS * EXEC_MAX_ARG_BYTES + 16384)
 #define AUDIT_TEXT_CHARS        256             /* any other untrusted string in the log */
 #define JOURNAL_ENTRY_MAX       32768           /* one journal entry (a datagram); ours stay under 16 KiB */
+#define JOURNAL_MAX_FIELDS      32              /* of one entry; ours have at most 16 */

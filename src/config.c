@@ -367,6 +367,7 @@ static const struct key config_keys[] = {
         INT("confidence_threshold",     REQUIRED, 0, 100, config, confidence_threshold),
         STRV("executor",                REQUIRED, 1, CONFIG_MAX_LIST, config, executor,
              n_executor, .check = check_executor_arg),
+        ENUM("playbook_units",          OPTIONAL, config, playbook_units, "system", "user"),
         INT("playbook_timeout_seconds", REQUIRED, 1, 86400, config, playbook_timeout_seconds),
         INT("response_deadline_seconds", REQUIRED, 1, 300, config, response_deadline_seconds),
         SIZE("max_body_bytes",          DEFAULT(HTTP_DEFAULT_MAX_BODY), 1024, 16777216, config,

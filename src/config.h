@@ -38,6 +38,8 @@ struct config {
 
         char *executor[CONFIG_MAX_LIST];
         size_t n_executor;
+        char *playbook_units;           /* "system" or "user": each run is a unit of that manager;
+                                         * NULL: the executor argv is run directly */
         int playbook_timeout_seconds;
         int response_deadline_seconds;
 

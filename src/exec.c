@@ -436,3 +436,9 @@ void exec_abort(struct exec_job *jobs, size_t n) {
         free(pfds);
         abort_hard(jobs, n);
 }
+
+static int direct_start(struct exec_job *job, const struct exec_spec *spec) {
+        return exec_start(job, spec->envp, spec->timeout_seconds);
+}
+
+const struct executor exec_direct = { direct_start, exec_wait, exec_abort };

@@ -1,5 +1,6 @@
 /* Running a playbook: argv without a shell, its own process group, bounded capture, timeouts. */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -20,7 +21,34 @@ struct exec_job {
         char err[EXEC_CAPTURE_BYTES];
         size_t err_len;
         int reported;                           /* set by the caller once it has seen the end */
+        /* The unit executor's: the run's unit and its journal stream. */
+        char id[EXEC_ID_BYTES];                 /* the unit's instance: decision ms-pid-index */
+        char unit[EXEC_UNIT_BYTES];             /* "" for the direct executor */
+        char invocation_id[33];                 /* 32 hex digits, "" until known */
+        char job_path[EXEC_UNIT_BYTES];         /* the unit's start job on the bus */
+        const char *jobs_dir;
+        bool stopped;                           /* we asked systemd to stop it */
 };
+
+/* What to run: the direct executor uses argv (set in the job) and envp; the unit executor starts
+ * remediation-playbook-PLAYBOOK@ID.service with the parameters in a job file in jobs_dir. */
+struct exec_spec {
+        char *const *envp;
+        int timeout_seconds;
+        const char *playbook, *alertname, *fingerprint;
+        char *const *params;
+        size_t n_params;
+        const char *jobs_dir, *id;
+};
+
+/* One interface for both ways of running a playbook; wait and abort as exec_wait and exec_abort. */
+struct executor {
+        int (*start)(struct exec_job *job, const struct exec_spec *spec);
+        int (*wait)(struct exec_job *jobs, size_t n, int64_t deadline_ms, int sigfd);
+        void (*abort)(struct exec_job *jobs, size_t n);
+};
+extern const struct executor exec_direct;
+extern const struct executor exec_unit_system, exec_unit_user;
 
 /* Starts job->argv[0] with envp (a fixed environment), stdin /dev/null, stdout/stderr captured, in
  * a new process group. On failure returns -errno and sets result RESULT_SPAWN_FAILED and ended_ms. */

@@ -1,51 +1,35 @@
-/* Journal entries over journald's native protocol (systemd.io/JOURNAL_NATIVE_PROTOCOL), which
- * systemd keeps stable for clients other than its own. sd_journal_send() speaks the same; we do it
- * here because loading libsystemd and what it pulls in (libgcrypt, liblzma, libzstd, liblz4,
- * libcap) cost each one-shot instance more time and memory than the rest of a request
- * (tests/bench/results.md).
- *
- * An entry is one datagram: "KEY=value\n" per field, or, for a value with a newline in it,
- * "KEY\n", its length as 64-bit little endian, the bytes, "\n". */
-#include <endian.h>
+/* Journal entries, sent with libsystemd's sd_journal_sendv() (loaded on the first entry, which
+ * the handler writes after its answer). Fields are collected as "KEY=value" in one buffer;
+ * sd_journal_sendv() frames values with newlines itself. */
 #include <errno.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "journal.h"
+#include "libsystemd.h"
 
 #define JOURNAL_SOCKET "/run/systemd/journal/socket"
 
-static void put(struct journal_entry *e, const void *p, size_t n) {
-        if (e->overflow || n > sizeof(e->buf) - e->len) {
-                e->overflow = true;
-                return;
-        }
-        memcpy(e->buf + e->len, p, n);
-        e->len += n;
-}
-
 void journal_begin(struct journal_entry *e) {
         e->len = 0;
+        e->n = 0;
         e->overflow = false;
 }
 
 void journal_add(struct journal_entry *e, const char *key, const char *value) {
-        size_t n = strlen(value);
+        size_t k = strlen(key), v = strlen(value);
 
-        put(e, key, strlen(key));
-        if (memchr(value, '\n', n)) {
-                uint64_t le = htole64(n);
-                put(e, "\n", 1);
-                put(e, &le, sizeof(le));
-        } else {
-                put(e, "=", 1);
+        if (e->overflow || e->n >= JOURNAL_MAX_FIELDS || k + 1 + v > sizeof(e->buf) - e->len) {
+                e->overflow = true;
+                return;
         }
-        put(e, value, n);
-        put(e, "\n", 1);
+        char *p = e->buf + e->len;
+        memcpy(p, key, k);
+        p[k] = '=';
+        memcpy(p + k + 1, value, v);
+        e->iov[e->n++] = (struct iovec) { p, k + 1 + v };
+        e->len += k + 1 + v;
 }
 
 void journal_add_int(struct journal_entry *e, const char *key, long value) {
@@ -56,18 +40,14 @@ void journal_add_int(struct journal_entry *e, const char *key, long value) {
 }
 
 int journal_send(const struct journal_entry *e) {
-        static int fd = -1;     /* kept for the process's next entries; CLOEXEC */
-        static const struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = JOURNAL_SOCKET };
+        const struct libsystemd *lib;
 
         if (e->overflow)
                 return -ENOBUFS;
-        if (fd < 0) {
-                fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-                if (fd < 0)
-                        return -errno;
-        }
-        if (sendto(fd, e->buf, e->len, MSG_NOSIGNAL, (const struct sockaddr *) &sa, sizeof(sa)) >= 0)
-                return 0;
-        /* No socket, or nobody reading it: journald is not running. */
-        return errno == ENOENT || errno == ECONNREFUSED ? -ENOTCONN : -errno;
+        /* sd_journal_sendv() says nothing when journald is not there: look first. */
+        if (access(JOURNAL_SOCKET, F_OK) < 0)
+                return -ENOTCONN;
+        if (!(lib = libsystemd(NULL)))
+                return -ELIBACC;
+        return lib->journal_sendv(e->iov, (int) e->n);
 }
