@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ctl.h"
+#include "exec.h"
 #include "history.h"
 #include "util.h"
 
@@ -284,6 +285,17 @@ static void status_print(const cJSON *doc, const struct config *cfg) {
                        term_escape(e2, sizeof(e2), ctl_jstr(it, "alert")),
                        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "stale")) ? "STALE (process gone)" : "");
 
+        const cJSON *units = cJSON_GetObjectItemCaseSensitive(doc, "units");
+        if (units) {
+                puts("\nPLAYBOOK UNITS");
+                if (!cJSON_GetArraySize(units))
+                        puts("(none)");
+                cJSON_ArrayForEach(it, units)
+                        printf("%-64s %-10s %s\n", term_escape(e1, sizeof(e1), ctl_jstr(it, "unit")),
+                               term_escape(e2, sizeof(e2), ctl_jstr(it, "active")),
+                               term_escape(e3, sizeof(e3), ctl_jstr(it, "sub")));
+        }
+
         printf("\nLAST DECISIONS (%d at most, last 24 h)\n", STATUS_LAST_DECISIONS);
         const cJSON *lines = cJSON_GetObjectItemCaseSensitive(doc, "last_decisions");
         if (!cJSON_GetArraySize(lines))
@@ -308,6 +320,25 @@ static void status_print(const cJSON *doc, const struct config *cfg) {
         }
 }
 
+static void add_unit(const char *unit, const char *active, const char *sub, void *data) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "unit", unit);
+        cJSON_AddStringToObject(o, "active", active);
+        cJSON_AddStringToObject(o, "sub", sub);
+        cJSON_AddItemToArray(data, o);
+}
+
+/* The playbook units systemd has, when playbooks run as units. */
+static void add_units(const struct config *cfg, cJSON *doc) {
+        if (!cfg->playbook_units)
+                return;
+        cJSON *arr = cJSON_AddArrayToObject(doc, "units");
+        int r = exec_unit_list(strcmp(cfg->playbook_units, "user") == 0, add_unit, arr);
+        if (r < 0)
+                ctl_fail("warning: the %s manager's playbook units not listed: %s", cfg->playbook_units,
+                         strerror(-r));
+}
+
 int ctl_status(struct ctl *c) {
         struct state st = {};
         struct last_lines last = {};
@@ -325,6 +356,8 @@ int ctl_status(struct ctl *c) {
         cJSON *doc = status_json(c, &st, origin, now, &last);
         if (!doc)
                 ctl_fail("out of memory");
+        else
+                add_units(&c->rt.cfg, doc);
         if (doc && (c->json ? ctl_print_json(doc) == 0 : (status_print(doc, &c->rt.cfg), true)))
                 ret = EXIT_OK;
         cJSON_Delete(doc);

@@ -300,5 +300,29 @@ static void unit_abort(struct exec_job *jobs, size_t n) {
                 }
 }
 
+int exec_unit_list(bool user, void (*fn)(const char *unit, const char *active, const char *sub, void *data),
+                   void *data) {
+        sd_bus_error e = SD_BUS_ERROR_NULL;
+        sd_bus_message *m = NULL, *reply = NULL;
+        const char *name, *desc, *load, *active, *sub;
+        int r;
+
+        if ((r = bus_get(user)) < 0)
+                return r;
+        /* ListUnitsByPatterns(as states, as patterns): every state, our units only. */
+        r = lib->bus_call_method(bus, SD_DEST, SD_PATH, SD_MANAGER, "ListUnitsByPatterns", &e, &reply,
+                                 "asas", 0, 1, UNIT_PREFIX "*");
+        lib->bus_error_free(&e);
+        if (r < 0)
+                return r;
+        m = reply;
+        if ((r = lib->bus_message_enter_container(m, 'a', "(ssssssouso)")) > 0)
+                while ((r = lib->bus_message_read(m, "(ssssssouso)", &name, &desc, &load, &active, &sub,
+                                                  NULL, NULL, NULL, NULL, NULL)) > 0)
+                        fn(name, active, sub, data);
+        lib->bus_message_unref(reply);
+        return r < 0 ? r : 0;
+}
+
 const struct executor exec_unit_system = { start_system, unit_wait, unit_abort };
 const struct executor exec_unit_user = { start_user, unit_wait, unit_abort };

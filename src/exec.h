@@ -50,6 +50,11 @@ struct executor {
 extern const struct executor exec_direct;
 extern const struct executor exec_unit_system, exec_unit_user;
 
+/* Calls fn for each playbook unit the manager has loaded (running, or ended and not yet
+ * collected). 0 or -errno. */
+int exec_unit_list(bool user, void (*fn)(const char *unit, const char *active, const char *sub, void *data),
+                   void *data);
+
 /* Starts job->argv[0] with envp (a fixed environment), stdin /dev/null, stdout/stderr captured, in
  * a new process group. On failure returns -errno and sets result RESULT_SPAWN_FAILED and ended_ms. */
 int exec_start(struct exec_job *job, char *const envp[], int timeout_seconds);

@@ -18,6 +18,8 @@ static const struct {
         { "sd_bus_message_read",         offsetof(struct libsystemd, bus_message_read) },
         { "sd_bus_message_read_array",   offsetof(struct libsystemd, bus_message_read_array) },
         { "sd_bus_message_unref",        offsetof(struct libsystemd, bus_message_unref) },
+        { "sd_bus_message_enter_container", offsetof(struct libsystemd, bus_message_enter_container) },
+        { "sd_bus_message_exit_container", offsetof(struct libsystemd, bus_message_exit_container) },
         { "sd_bus_error_free",           offsetof(struct libsystemd, bus_error_free) },
         { "sd_bus_path_encode",          offsetof(struct libsystemd, bus_path_encode) },
         { "sd_journal_sendv",            offsetof(struct libsystemd, journal_sendv) },

@@ -15,6 +15,8 @@ struct libsystemd {
         typeof(sd_bus_message_read) *bus_message_read;
         typeof(sd_bus_message_read_array) *bus_message_read_array;
         typeof(sd_bus_message_unref) *bus_message_unref;
+        typeof(sd_bus_message_enter_container) *bus_message_enter_container;
+        typeof(sd_bus_message_exit_container) *bus_message_exit_container;
         typeof(sd_bus_error_free) *bus_error_free;
         typeof(sd_bus_path_encode) *bus_path_encode;
         typeof(sd_journal_sendv) *journal_sendv;
