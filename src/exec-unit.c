@@ -250,6 +250,14 @@ static int unreported(const struct exec_job *jobs, size_t n) {
         return -1;
 }
 
+static int64_t youngest_start(const struct exec_job *jobs, size_t n) {
+        int64_t t = 0;
+        for (size_t i = 0; i < n; i++)
+                if (jobs[i].result == RESULT_RUNNING && jobs[i].started_ms > t)
+                        t = jobs[i].started_ms;
+        return t;
+}
+
 static int unit_wait(struct exec_job *jobs, size_t n, int64_t deadline_ms, int sigfd) {
         for (;;) {
                 int r = unreported(jobs, n);
@@ -265,7 +273,10 @@ static int unit_wait(struct exec_job *jobs, size_t n, int64_t deadline_ms, int s
                         continue;
                 if (deadline_ms >= 0 && now >= deadline_ms)
                         return -ETIME;
-                int64_t wait = EXEC_UNIT_POLL_MS;
+                /* Soon after a start, often (most runs are short); later every EXEC_UNIT_POLL_MS. */
+                int64_t wait = EXEC_UNIT_POLL_MS, young = now - youngest_start(jobs, n);
+                if (young / 4 < wait)
+                        wait = young / 4 > 1 ? young / 4 : 1;
                 if (deadline_ms >= 0 && deadline_ms - now < wait)
                         wait = deadline_ms - now;
                 struct pollfd p = { .fd = sigfd, .events = POLLIN };
