@@ -18,6 +18,8 @@
 #define MID_SKIPPED         "1b4c5903b46c4603b550bce64b498655"
 #define MID_CIRCUIT_OPENED  "c18d42fe368e4dd8a63e6e9440e713ac"
 #define MID_OPERATOR        "91c531686d88492197b109d8b2d26c1e"
+#define MID_PAUSED          "4cf88dd5dfa9401cbcf8bd370e10b90c"
+#define MID_RESUMED         "4ac4b6a764bf4f82a8d5eacd7d9dde7f"
 
 /* Untrusted text made safe for JSON and the journal: valid UTF-8, bounded. */
 struct text { char s[AUDIT_OUTPUT_CHARS * 4 + 1]; };
@@ -157,6 +159,8 @@ char *audit_format_line(const struct audit_record *r) {
                                 cJSON_CreateString(r->job->invocation_id) : NULL);
         const char *key = rec_key(r);
         add(o, "key", string_or_null(key ? clean(&t, key, strlen(key), GATE_KEY_BYTES) : NULL));
+        add(o, "operator", string_or_null(clean_str(&t, r->by)));
+        add(o, "until", r->until ? cJSON_CreateNumber((double) r->until) : NULL);
 
         char *json = cJSON_PrintUnformatted(o);
         cJSON_Delete(o);
@@ -195,7 +199,7 @@ static void entry_begin(struct journal_entry *e, const char *msg, const char *mi
 }
 
 int audit_journal(const struct audit_record *r) {
-        struct text alertname, fingerprint, instance, reason;
+        struct text alertname, fingerprint, instance, reason, who;
         const char *action = rec_action(r), *gate = rec_gate(r), *playbook = rec_playbook(r);
         const char *mid, *detail = clean_str(&reason, rec_reason(r));
         int priority;
@@ -216,7 +220,8 @@ int audit_journal(const struct audit_record *r) {
                          playbook, alertname.s, *instance.s ? instance.s : "-", rec_result(r),
                          r->job->exit_code, (double) (r->job->ended_ms - r->job->started_ms) / 1000.0);
         } else if (!r->decision) {              /* an operator's override: the reason says it all */
-                mid = MID_OPERATOR;
+                mid = r->action == ACTION_PAUSE ? MID_PAUSED : r->action == ACTION_RESUME ? MID_RESUMED :
+                      MID_OPERATOR;
                 priority = LOG_NOTICE;
                 snprintf(msg, sizeof(msg), "%s", detail ? detail : action);
         } else {
@@ -236,6 +241,8 @@ int audit_journal(const struct audit_record *r) {
         journal_add(&e, "REMEDIATION_FINGERPRINT", fingerprint.s);
         journal_add(&e, "REMEDIATION_INSTANCE", instance.s);
         journal_add(&e, "REMEDIATION_SOURCE", source_name(r->source));
+        if (r->by)
+                journal_add(&e, "REMEDIATION_OPERATOR", clean_str(&who, r->by));
         if (r->job && r->job->unit[0]) {        /* journalctl _SYSTEMD_INVOCATION_ID= shows the run */
                 journal_add(&e, "REMEDIATION_UNIT", r->job->unit);
                 journal_add(&e, "REMEDIATION_INVOCATION_ID", r->job->invocation_id);

@@ -21,6 +21,8 @@ struct audit_record {
         enum gate gate;
         const char *reason;
         const char *key;                /* operator actions: the idempotency key they are about */
+        const char *by;                 /* operator actions: who (user and uid, SUDO_USER when set) */
+        int64_t until;                  /* a pause's end; 0: none */
 };
 
 /* The seed's decision-log schema plus what tells why. Returns a malloc'd single line ending in

@@ -46,6 +46,11 @@
 #define STATE_MAX_FAILURES      1000000         /* a breaker's count saturates here */
 #define STATE_MAX_SERIES        255             /* a counter's series, bytes (metrics.c builds them in 256) */
 #define STATE_MAX_SERIES_LABELS 8               /* labels of one series; metrics.c uses 2 at most */
+#define STATE_MAX_PAUSES        (CONFIG_MAX_ROUTES + 1) /* one per playbook, and one for all */
+
+/* Pauses (remediationctl pause) */
+#define PAUSE_MAX_SEC           (30 * 86400)    /* --for at most; a reboot restores pauses this old */
+#define PAUSE_NOTE_MAX          128             /* --reason TEXT, bytes: the gate's reason holds it */
 
 /* Operator output (remediationctl) */
 #define TERM_TEXT_MAX           8192            /* one escaped field of a text table; longer is cut */
@@ -57,4 +62,4 @@
 #define AUDIT_LINE_MAX          (2 * 6 * EXEC_MAX_ARGS * EXEC_MAX_ARG_BYTES + 16384)
 #define AUDIT_TEXT_CHARS        256             /* any other untrusted string in the log */
 #define JOURNAL_ENTRY_MAX       32768           /* one journal entry (a datagram); ours stay under 16 KiB */
-#define JOURNAL_MAX_FIELDS      32              /* of one entry; ours have at most 16 */
+#define JOURNAL_MAX_FIELDS      32              /* of one entry; ours have at most 17 */

@@ -192,6 +192,19 @@ static cJSON *status_json(struct ctl *c, struct state *st, const char *origin, i
                 if (!routed(cfg, by_alert.e[i]->alert, true))   /* alerts no longer routed, by name */
                         add_alert_limit(arr, cfg, &by_alert, by_alert.e[i]->alert, now);
 
+        arr = cJSON_AddArrayToObject(doc, "pauses");
+        for (size_t i = 0; i < st->n_pauses; i++) {
+                const struct pause *p = &st->pauses[i];
+                o = cJSON_CreateObject();
+                cJSON_AddItemToObject(o, "playbook", *p->playbook ? cJSON_CreateString(p->playbook) : cJSON_CreateNull());
+                cJSON_AddNumberToObject(o, "since", (double) p->since);
+                ctl_add_int_or_null(o, "until", p->until != 0, p->until);
+                ctl_add_int_or_null(o, "left_seconds", p->until != 0, p->until - now);
+                cJSON_AddStringToObject(o, "operator", p->by);
+                cJSON_AddStringToObject(o, "reason", p->reason);
+                cJSON_AddItemToArray(arr, o);
+        }
+
         arr = cJSON_AddArrayToObject(doc, "idempotency_keys");
         for (size_t i = 0; i < st->n_keys; i++) {
                 int64_t left = (int64_t) cfg->idempotency_window_minutes * 60 - (now - st->keys[i].t);
@@ -261,6 +274,19 @@ static void status_print(const cJSON *doc, const struct config *cfg) {
                 printf("%-32s %4lld %4lld  %s\n", term_escape(e1, sizeof(e1), ctl_jstr(it, "alert")),
                        (long long) ctl_jnum(it, "executions"),
                        (long long) ctl_jnum(it, "max"), ctl_span(a, ctl_jnum(it, "frees_in_seconds")));
+
+        puts("\nPAUSES");
+        const cJSON *pauses = cJSON_GetObjectItemCaseSensitive(doc, "pauses");
+        if (!cJSON_GetArraySize(pauses))
+                puts("(none)");
+        else
+                printf("%-22s %-19s %-8s %s\n", "PLAYBOOK", "SINCE (UTC)", "LEFT", "REASON");
+        cJSON_ArrayForEach(it, pauses)
+                printf("%-22s %-19s %-8s %s\n", ctl_jstr(it, "playbook") ?
+                       term_escape(e1, sizeof(e1), ctl_jstr(it, "playbook")) : "(all)",
+                       ctl_utc(t, ctl_jnum(it, "since")),
+                       ctl_jhas(it, "left_seconds") ? ctl_span(a, ctl_jnum(it, "left_seconds")) : "-",
+                       term_escape(e2, sizeof(e2), ctl_jstr(it, "reason")));
 
         printf("\nIDEMPOTENCY KEYS (window %d min)\n", cfg->idempotency_window_minutes);
         const cJSON *keys = cJSON_GetObjectItemCaseSensitive(doc, "idempotency_keys");

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
 #include <time.h>
+#include <unistd.h>
 #include "ctl.h"
 #include "history.h"
 #include "util.h"
@@ -107,6 +109,46 @@ const char *ctl_state_note(const char *origin) {
         return strcmp(origin, "ok") == 0 ? "" :
                strcmp(origin, "missing") == 0 ? " (no state file: rebuilt from the decision log)" :
                                                 " (state file corrupt: rebuilt from the decision log)";
+}
+
+int ctl_parse_window(const char *s, int64_t max_sec, int64_t *ret) {
+        size_t len = strlen(s);
+        uint64_t v;
+        int64_t unit;
+
+        if (len < 2)
+                return -EINVAL;
+        switch (s[len - 1]) {
+        case 'm': unit = 60; break;
+        case 'h': unit = 3600; break;
+        case 'd': unit = 86400; break;
+        default: return -EINVAL;
+        }
+        if (parse_uint_range(s, len - 1, 1, (uint64_t) (max_sec / unit), &v) < 0)
+                return -ERANGE;
+        *ret = (int64_t) v * unit;
+        return 0;
+}
+
+void ctl_operator_name(char *buf, size_t size) {
+        const char *sudo = getenv("SUDO_USER");
+        uid_t uid = getuid();
+        struct passwd *pw = getpwuid(uid);
+
+        if (sudo && *sudo)
+                snprintf(buf, size, "%s via sudo (uid %u)", sudo, (unsigned) uid);
+        else
+                snprintf(buf, size, "%s (uid %u)", pw ? pw->pw_name : "unknown", (unsigned) uid);
+}
+
+void ctl_record_operator(struct ctl *c, struct audit_record *rec) {
+        rec->source = SOURCE_OPERATOR;
+        rec->by = c->who;
+        if (!rec->timestamp_ms)
+                rec->timestamp_ms = now_realtime_ms();
+        if (c->rt.log_fd < 0)
+                rt_open_log(&c->rt);
+        rt_record(&c->rt, rec);
 }
 
 int ctl_exit_for(const struct decision *d) {

@@ -16,7 +16,8 @@ enum {
 };
 
 /* Options a subcommand may take, beyond the handler's three. */
-enum { OPT_JSON = 1, OPT_AT = 2, OPT_ALERT = 4, OPT_LABEL = 8, OPT_SOURCE = 16, OPT_SINCE = 32 };
+enum { OPT_JSON = 1, OPT_AT = 2, OPT_ALERT = 4, OPT_LABEL = 8, OPT_SOURCE = 16, OPT_SINCE = 32,
+       OPT_FOR = 64, OPT_REASON = 128 };
 
 struct ctl {
         struct runtime rt;
@@ -24,13 +25,16 @@ struct ctl {
         int n_args;
         unsigned given;                 /* OPT_* */
         bool json;
-        const char *at, *alert, *source, *since;
+        const char *at, *alert, *source, *since, *pause_for, *reason;
         char *labels[PAYLOAD_MAX_LABELS];
         size_t n_labels;
+        char who[160];                  /* who runs us, for the record: ctl_operator_name() */
 };
 
 int ctl_status(struct ctl *c);
 int ctl_explain(struct ctl *c);
+int ctl_pause(struct ctl *c);
+int ctl_resume(struct ctl *c);
 
 /* An error message on stderr, prefixed with the program's name. */
 void ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -53,5 +57,13 @@ int ctl_need_config(struct ctl *c);
 int ctl_read_state(struct ctl *c, int64_t now, struct state *st, const char **ret_origin);
 /* What to add after a heading about the state read with ctl_read_state. */
 const char *ctl_state_note(const char *origin);
+/* "24h", "7d", "90m" in seconds, at most max_sec. 0, -EINVAL (no such form) or -ERANGE. */
+int ctl_parse_window(const char *s, int64_t max_sec, int64_t *ret);
+/* Who runs an operator action: the sudo caller's name when there is one, and the real uid. */
+void ctl_operator_name(char *buf, size_t size);
+/* An operator action in the decision log and the journal: source operator, by c->who, now unless
+ * rec says when. */
+void ctl_record_operator(struct ctl *c, struct audit_record *rec);
+
 /* The action's exit code for a decision (run and explain). */
 int ctl_exit_for(const struct decision *d);

@@ -1,5 +1,5 @@
 /* Gate order (the seed's process_alert, after a check of the alert itself): alert invalid ->
- * resolved -> route -> service override -> parameter check -> idempotency -> rate limits (global,
+ * resolved -> route -> an operator's pause -> service override -> parameter check -> idempotency -> rate limits (global,
  * per alert, cooldown) -> circuit breaker -> confidence -> execute. The first gate that stops an
  * alert decides. All times are the handler's own clock.
  *
@@ -124,6 +124,18 @@ static int gate_alert_only(struct gate_ctx *g, struct gate_verdict *v) {
         return 0;
 }
 
+/* An operator's pause of the playbook, or of all of them: the alert is still decided and recorded. */
+static int gate_paused(struct gate_ctx *g, struct gate_verdict *v) {
+        const char *pb = playbook_of(g->d);
+        const struct pause *p = pb ? state_find_pause(g->s, pb, g->now) : NULL;
+
+        if (pb && !p)
+                p = state_find_pause(g->s, "", g->now);
+        if (p)
+                return stop(v, ACTION_BLOCKED, "%s", p->reason);
+        return 0;
+}
+
 static int gate_service_override(struct gate_ctx *g, struct gate_verdict *v) {
         const char *svc = overridden_service(g->c, g->a, &g->d->service);
         if (svc)
@@ -221,6 +233,7 @@ static const struct {
         { GATE_RESOLVED,          gate_resolved },
         { GATE_NO_ROUTE,          gate_route },
         { GATE_ALERT_ONLY,        gate_alert_only },
+        { GATE_PAUSED,            gate_paused },
         { GATE_SERVICE_OVERRIDE,  gate_service_override },
         { GATE_PARAMETER_INVALID, gate_parameters },
         { GATE_IDEMPOTENCY,       gate_idempotency },
@@ -293,6 +306,7 @@ void gates_prune(const struct config *c, struct state *s, int64_t now) {
         if (cooldown > execs)
                 execs = cooldown;
         state_prune(s, now, execs, (int64_t) c->idempotency_window_minutes * 60);
+        state_prune_pauses(s, now);
         /* A running entry older than any instance can live was left by a killed one. */
         state_prune_running(s, now - breaker_trial_lease(c));
 }

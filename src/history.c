@@ -178,6 +178,27 @@ static bool replay_matters(const char *line, size_t len) {
         return false;
 }
 
+/* An operator's pause or resume: a pause may be older than every other window (PAUSE_MAX_SEC). */
+static bool pause_matters(const char *line, size_t len) {
+        static const char pause[] = ",\"action\":\"pause\",", resume[] = ",\"action\":\"resume\",";
+        return memmem(line, len, pause, sizeof(pause) - 1) || memmem(line, len, resume, sizeof(resume) - 1);
+}
+
+static int replay_pause(struct replay *rp, const cJSON *line, enum action action, int64_t at) {
+        const char *playbook = str(line, "playbook") ?: "", *by = str(line, "operator"), *reason = str(line, "reason");
+        const cJSON *until = cJSON_GetObjectItemCaseSensitive(line, "until");
+        double u = cJSON_IsNumber(until) ? until->valuedouble : 0;
+
+        if (action == ACTION_RESUME) {
+                (void) state_remove_pause(rp->s, playbook);
+                return 0;
+        }
+        if (!(u >= 0 && u <= HISTORY_MAX_TIMESTAMP))
+                return 0;
+        int r = state_put_pause(rp->s, playbook, at, (int64_t) u, by ?: "", reason ?: "Paused");
+        return r == -ENOMEM ? r : 0;
+}
+
 static int replay_line(const cJSON *line, void *data) {
         struct replay *rp = data;
         enum action action = action_from_name(str(line, "action"));
@@ -195,6 +216,8 @@ static int replay_line(const cJSON *line, void *data) {
                 return 0;
         int64_t ended = (int64_t) dts;
         int64_t started = ended - (int64_t) ddur;
+        if (action == ACTION_PAUSE || action == ACTION_RESUME)
+                return replay_pause(rp, line, action, ended);
         /* The idempotency key a decision recorded, and an operator's forgetting it. */
         if (key && strlen(key) < GATE_KEY_BYTES) {
                 if (action == ACTION_FORGET) {
@@ -239,9 +262,12 @@ int history_rebuild(const struct config *c, const char *log_path, int64_t now, s
                 horizon = (int64_t) c->reset_timeout_minutes * 60 * 2;
         if ((int64_t) c->idempotency_window_minutes * 60 > horizon)
                 horizon = (int64_t) c->idempotency_window_minutes * 60;
+        /* First the pauses, from further back: they are read, never parsed, on the way. */
+        int r = history_read_kept(log_path, now - PAUSE_MAX_SEC, 0, pause_matters, replay_line, &rp, NULL);
         /* Lines stamped at most an instance's life (the trial lease) before they were written. */
-        int r = history_read_kept(log_path, now - horizon - breaker_trial_lease(c), 0, replay_matters,
-                                  replay_line, &rp, NULL);
+        if (r >= 0)
+                r = history_read_kept(log_path, now - horizon - breaker_trial_lease(c), 0, replay_matters,
+                                      replay_line, &rp, NULL);
         if (r == -ENOENT || r == -EISDIR || r == -EBADFD)
                 return 0;               /* no log, or none that can be read back: nothing to replay */
         if (r < 0)

@@ -89,6 +89,16 @@ char *metrics_render(const struct config *c, const struct state *s, int64_t now)
                 strbuf_printf(&b, "remediation_circuit_breaker_state{playbook=\"%s\"} %d\n", pb,
                               (int) breaker_state(c, br, now));
         }
+        /* 1 while alerts for the playbook are held back, by its own pause or by the one of all ("*"). */
+        strbuf_printf(&b, "# HELP remediation_paused Whether an operator's pause holds the playbook's alerts back (playbook \"*\": the pause of all).\n"
+                          "# TYPE remediation_paused gauge\n"
+                          "remediation_paused{playbook=\"*\"} %d\n", state_find_pause(s, "", now) != NULL);
+        for (size_t i = 0; c && i < c->n_routes; i++) {
+                const char *pb = c->routes[i].playbook;
+                if (pb && !seen_before(c, i))
+                        strbuf_printf(&b, "remediation_paused{playbook=\"%s\"} %d\n", pb,
+                                      state_find_pause(s, pb, now) || state_find_pause(s, "", now));
+        }
         strbuf_printf(&b, "# HELP remediation_rate_limit_executions Executions counted against the hourly limits now.\n"
                           "# TYPE remediation_rate_limit_executions gauge\n"
                           "remediation_rate_limit_executions{scope=\"global\"} %d\n",

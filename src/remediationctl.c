@@ -8,16 +8,19 @@
  *   remediationctl [OPTIONS] reset-breaker PLAYBOOK
  *   remediationctl [OPTIONS] forget KEY
  *   remediationctl [OPTIONS] report [--since 24h|7d|Nh|Nd] [--json]
+ *   remediationctl [OPTIONS] pause [PLAYBOOK] [--for DURATION] [--reason TEXT]
+ *   remediationctl [OPTIONS] resume [PLAYBOOK]
  *
  * OPTIONS are the handler's: --config FILE, --state-dir DIR, --decision-log FILE, same defaults.
- * `run`, `reset-breaker` and `forget` change the state only in the handler's locked step
+ * `run`, `reset-breaker`, `forget`, `pause` and `resume` change the state only in the handler's locked step
  * (rt_with_state) and record what they did in the decision log and the journal; `status`,
  * `explain` and `report` only read.
  *
  * Exit codes (documented in --help; scripts may switch on them):
  *   0  done; run: the playbook ran and succeeded; explain: every alert would execute
  *   1  error: invalid config, state or decision log unusable (run: nothing was executed)
- *   2  usage; or nothing to act on: no route runs PLAYBOOK, no breaker to reset, no such key
+ *   2  usage; or nothing to act on: no route runs PLAYBOOK, no breaker to reset, no such key,
+ *      nothing paused to resume
  *   3  run: the playbook ran and failed, timed out or was aborted
  *   4  run, explain: blocked by a gate
  *   5  run, explain: escalated (confidence below the threshold or confirmation required)
@@ -43,26 +46,6 @@
 
 #define REPORT_MAX_BYTES        ((size_t) 1 << 30)      /* read at most the log's last GiB */
 #define REPORT_MAX_WINDOW_SEC   (366LL * 24 * 3600)
-
-/* 24h, 7d, 90m: the report's window in seconds. */
-static int parse_window(const char *s, int64_t *ret) {
-        size_t len = strlen(s);
-        uint64_t v;
-        int64_t unit;
-
-        if (len < 2)
-                return -EINVAL;
-        switch (s[len - 1]) {
-        case 'm': unit = 60; break;
-        case 'h': unit = 3600; break;
-        case 'd': unit = 86400; break;
-        default: return -EINVAL;
-        }
-        if (parse_uint_range(s, len - 1, 1, (uint64_t) (REPORT_MAX_WINDOW_SEC / unit), &v) < 0)
-                return -ERANGE;
-        *ret = (int64_t) v * unit;
-        return 0;
-}
 
 /* ---- run ---- */
 
@@ -183,18 +166,6 @@ static int cmd_run(struct ctl *c) {
 
 /* ---- operator overrides ---- */
 
-/* Who ran an operator action: the sudo caller's name when there is one, and the real uid. */
-static void operator_name(char *buf, size_t size) {
-        const char *sudo = getenv("SUDO_USER");
-        uid_t uid = getuid();
-        struct passwd *pw = getpwuid(uid);
-
-        if (sudo && *sudo)
-                snprintf(buf, size, "%s via sudo (uid %u)", sudo, (unsigned) uid);
-        else
-                snprintf(buf, size, "%s (uid %u)", pw ? pw->pw_name : "unknown", (unsigned) uid);
-}
-
 struct override {
         const char *what;               /* the playbook, or the key */
         int64_t now;
@@ -228,15 +199,14 @@ static int forget_step(struct runtime *rt, struct state *st, void *data) {
 
 static void record_override(struct ctl *c, const char *alertname, const char *playbook,
                             enum action action, enum gate gate, const char *key, const char *reason) {
-        rt_open_log(&c->rt);
-        rt_record(&c->rt, &(struct audit_record) {
-                .timestamp_ms = now_realtime_ms(), .source = SOURCE_OPERATOR, .alertname = alertname,
-                .playbook = playbook, .action = action, .gate = gate, .key = key, .reason = reason });
+        ctl_record_operator(c, &(struct audit_record) {
+                .alertname = alertname, .playbook = playbook, .action = action, .gate = gate, .key = key,
+                .reason = reason });
 }
 
 static int cmd_reset_breaker(struct ctl *c) {
         struct override o = { .what = c->args[0], .now = now_realtime_ms() / 1000 };
-        char who[160], reason[256];
+        char reason[256];
 
         if (ctl_need_config(c) < 0)
                 return EXIT_ERROR;
@@ -247,9 +217,8 @@ static int cmd_reset_breaker(struct ctl *c) {
         }
         if (r < 0)
                 return EXIT_ERROR;
-        operator_name(who, sizeof(who));
         snprintf(reason, sizeof(reason), "Circuit breaker of %s closed by %s (was %s, %d consecutive failures)",
-                 o.what, who, breaker_state_name(o.was), o.failures);
+                 o.what, c->who, breaker_state_name(o.was), o.failures);
         record_override(c, NULL, o.what, ACTION_RESET_BREAKER, GATE_CIRCUIT_OPEN, NULL, reason);
         printf("%s\n", reason);
         return EXIT_OK;
@@ -272,7 +241,7 @@ static char *key_alertname(const struct config *cfg, const char *key) {
 
 static int cmd_forget(struct ctl *c) {
         struct override o = { .what = c->args[0], .now = now_realtime_ms() / 1000 };
-        char who[160], reason[AUDIT_TEXT_CHARS * 2], t[32];
+        char reason[AUDIT_TEXT_CHARS * 2], t[32];
 
         if (ctl_need_config(c) < 0)
                 return EXIT_ERROR;
@@ -283,9 +252,8 @@ static int cmd_forget(struct ctl *c) {
         }
         if (r < 0)
                 return EXIT_ERROR;
-        operator_name(who, sizeof(who));
         snprintf(reason, sizeof(reason), "Idempotency key %s (handled %s UTC) forgotten by %s", o.what,
-                 ctl_utc(t, o.handled_at), who);
+                 ctl_utc(t, o.handled_at), c->who);
         _cleanup_free_ char *alertname = key_alertname(&c->rt.cfg, o.what);
         record_override(c, alertname, NULL, ACTION_FORGET, GATE_IDEMPOTENCY, o.what, reason);
         printf("%s\n", reason);
@@ -299,7 +267,7 @@ static int cmd_report(struct ctl *c) {
         size_t skipped = 0;
         int ret = EXIT_ERROR;
 
-        if (c->since && parse_window(c->since, &window) < 0) {
+        if (c->since && ctl_parse_window(c->since, REPORT_MAX_WINDOW_SEC, &window) < 0) {
                 ctl_fail("--since '%s': expected N followed by m, h or d (at most 366d), e.g. 24h or 7d", c->since);
                 return EXIT_USAGE;
         }
@@ -340,6 +308,8 @@ static const struct command {
         { "reset-breaker", cmd_reset_breaker, 0,                                          1, 1 },
         { "forget",        cmd_forget,        0,                                          1, 1 },
         { "report",        cmd_report,        OPT_JSON | OPT_SINCE,                       0, 0 },
+        { "pause",         ctl_pause,         OPT_FOR | OPT_REASON,                       0, 1 },
+        { "resume",        ctl_resume,        0,                                          0, 1 },
 };
 
 static void usage(FILE *f) {
@@ -363,6 +333,11 @@ static void usage(FILE *f) {
               "                              escalated by gate and alert, busiest hours (UTC), manual\n"
               "                              minutes saved (route manual_mttr_minutes, else the seed's:\n"
               "                              disk-cleanup 45, service/self-healing restart 10)\n"
+              "  pause [PLAYBOOK] [--for DURATION] [--reason TEXT]\n"
+              "                              holds back every alert for PLAYBOOK (default: for all):\n"
+              "                              gate `paused`, until resumed or for DURATION (Nm|Nh|Nd,\n"
+              "                              at most 30d); decided and recorded as ever (logged)\n"
+              "  resume [PLAYBOOK]           ends the pause of PLAYBOOK (default: the one of all) (logged)\n"
               "\n"
               "Defaults: --config " DEFAULT_CONFIG "\n"
               "          --state-dir " DEFAULT_STATE_DIR "\n"
@@ -371,7 +346,8 @@ static void usage(FILE *f) {
               "Exit status:\n"
               "  0  done; run: executed and succeeded; explain: every alert would execute\n"
               "  1  error: invalid config, state or decision log unusable (run: nothing executed)\n"
-              "  2  usage, or nothing to act on (no route runs PLAYBOOK, no breaker to reset, no such key)\n"
+              "  2  usage, or nothing to act on (no route runs PLAYBOOK, no breaker to reset, no such key,\n"
+              "     nothing paused to resume)\n"
               "  3  run: executed and failed, timed out or was aborted\n"
               "  4  run, explain: blocked by a gate\n"
               "  5  run, explain: escalated (confidence or confirmation)\n"
@@ -391,6 +367,8 @@ static int parse_options(int argc, char **argv, struct ctl *c, const struct comm
                 { "param", required_argument, NULL, 'L' },
                 { "source", required_argument, NULL, 'S' },
                 { "since", required_argument, NULL, 'W' },
+                { "for", required_argument, NULL, 'F' },
+                { "reason", required_argument, NULL, 'R' },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
@@ -416,6 +394,8 @@ static int parse_options(int argc, char **argv, struct ctl *c, const struct comm
                 case 'A': c->alert = optarg, c->given |= OPT_ALERT; break;
                 case 'S': c->source = optarg, c->given |= OPT_SOURCE; break;
                 case 'W': c->since = optarg, c->given |= OPT_SINCE; break;
+                case 'F': c->pause_for = optarg, c->given |= OPT_FOR; break;
+                case 'R': c->reason = optarg, c->given |= OPT_REASON; break;
                 case 'L':
                         if (c->n_labels >= PAYLOAD_MAX_LABELS - 2) {
                                 ctl_fail("too many labels");
@@ -483,6 +463,7 @@ int main(int argc, char **argv) {
         const struct command *cmd = NULL;
         int ret = EXIT_USAGE, r = parse_options(argc, argv, &c, &cmd);
 
+        ctl_operator_name(c.who, sizeof(c.who));        /* before root becomes the state's owner */
         if (r == 0 && become_state_owner(c.rt.state_dir) < 0)
                 ret = EXIT_ERROR;
         else if (r == 0) {

@@ -179,7 +179,8 @@ int report_add(const cJSON *line, void *data) {
                 return 0;                       /* history_read passes only these; stay safe alone */
         bool executed = action == ACTION_EXECUTED, blocked = action == ACTION_BLOCKED;
         bool escalated = action == ACTION_ESCALATE, skipped = action == ACTION_SKIPPED;
-        if (action == ACTION_RESET_BREAKER || action == ACTION_FORGET) {
+        if (action == ACTION_RESET_BREAKER || action == ACTION_FORGET || action == ACTION_PAUSE ||
+            action == ACTION_RESUME) {
                 r->operator_actions++;
                 return 0;
         }

@@ -139,18 +139,37 @@ static int section(const cJSON *root, const char *name, bool array, const cJSON 
         return 0;
 }
 
+static int parse_pauses(const cJSON *pauses, struct state *s) {
+        const cJSON *it;
+        int64_t since, until;
+        const char *pb, *by, *reason;
+
+        if (cJSON_GetArraySize(pauses) > STATE_MAX_PAUSES)
+                return -EBADMSG;
+        cJSON_ArrayForEach(it, pauses) {
+                if (!(pb = get_str(it, "playbook")) || get_int(it, "since", &since) < 0 ||
+                    get_int(it, "until", &until) < 0 || !(by = get_str(it, "operator")) ||
+                    !(reason = get_str(it, "reason")))
+                        return -EBADMSG;
+                if (state_put_pause(s, pb, since, until, by, reason) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
 static int parse_into(const cJSON *root, int version, struct state *s) {
-        const cJSON *it, *execs, *breakers, *keys, *counters, *running;
+        const cJSON *it, *execs, *breakers, *keys, *counters, *running, *pauses;
         int64_t a, b, c;
         const char *x, *y;
         int r;
 
         if (section(root, "executions", version == 1, &execs) < 0 ||
             section(root, "breakers", false, &breakers) < 0 || section(root, "idempotency", false, &keys) < 0 ||
-            section(root, "counters", false, &counters) < 0 || section(root, "running", true, &running) < 0)
+            section(root, "counters", false, &counters) < 0 || section(root, "running", true, &running) < 0 ||
+            section(root, "pauses", true, &pauses) < 0)
                 return -EBADMSG;
         r = version == 1 ? parse_execs_v1(execs, s) : parse_execs(execs, s);
-        if (r < 0)
+        if (r < 0 || (r = parse_pauses(pauses, s)) < 0)
                 return r;
         cJSON_ArrayForEach(it, breakers) {
                 if (get_int(it, "failures", &a) < 0 || get_int(it, "opened_at", &b) < 0 ||
@@ -393,7 +412,22 @@ char *state_format(const struct state *s) {
                 out_str(&o, s->running[i].alert);
                 out_lit(&o, "}");
         }
-        out_lit(&o, "],\"counters\":{");
+        out_lit(&o, "]");
+        /* Written only when there are some: a state without pauses is byte for byte as before. */
+        for (size_t i = 0; i < s->n_pauses; i++) {
+                const struct pause *p = &s->pauses[i];
+                out_lit(&o, i ? ",{" : ",\"pauses\":[{");
+                out_key(&o, true, "playbook");
+                out_str(&o, p->playbook);
+                out_int_member(&o, ",", "since", p->since);
+                out_int_member(&o, ",", "until", p->until);
+                out_key(&o, false, "operator");
+                out_str(&o, p->by);
+                out_key(&o, false, "reason");
+                out_str(&o, p->reason);
+                out_lit(&o, i + 1 < s->n_pauses ? "}" : "}]");
+        }
+        out_lit(&o, ",\"counters\":{");
         for (size_t i = 0; i < s->n_counters; i++) {
                 out_key(&o, i == 0, s->counters[i].series);
                 out_double(&o, s->counters[i].value);

@@ -1,8 +1,10 @@
 /* The state in memory: executions, breakers, idempotency keys (with their index), counters,
- * running playbooks. Its JSON form is in state-json.c. */
+ * running playbooks, pauses. Its JSON form is in state-json.c. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include "bounds.h"
 #include "state.h"
 #include "util.h"
 
@@ -20,7 +22,10 @@ void state_free(struct state *s) {
                 free(s->counters[i].series);
         for (size_t i = 0; i < s->n_running; i++)
                 free(s->running[i].playbook), free(s->running[i].alert);
+        for (size_t i = 0; i < s->n_pauses; i++)
+                free(s->pauses[i].playbook), free(s->pauses[i].by), free(s->pauses[i].reason);
         free(s->execs), free(s->names), free(s->breakers), free(s->keys), free(s->counters), free(s->running);
+        free(s->pauses);
         free(s->key_slots);
         *s = (struct state) {};
 }
@@ -298,4 +303,69 @@ void state_prune_running(struct state *s, int64_t started_before) {
                 s->running[j++] = s->running[i];
         }
         s->n_running = j;
+}
+
+/* ---- pauses ---- */
+
+static size_t pause_index(const struct state *s, const char *playbook) {
+        size_t i = 0;
+        while (i < s->n_pauses && strcmp(s->pauses[i].playbook, playbook) != 0)
+                i++;
+        return i;
+}
+
+static bool pause_live(const struct pause *p, int64_t now) {
+        return p->until == 0 || now < p->until;
+}
+
+const struct pause *state_find_pause(const struct state *s, const char *playbook, int64_t now) {
+        size_t i = pause_index(s, playbook);
+        return i < s->n_pauses && pause_live(&s->pauses[i], now) ? &s->pauses[i] : NULL;
+}
+
+static void pause_free(struct pause *p) {
+        free(p->playbook), free(p->by), free(p->reason);
+}
+
+int state_put_pause(struct state *s, const char *playbook, int64_t since, int64_t until, const char *by,
+                    const char *reason) {
+        size_t i = pause_index(s, playbook);
+        struct pause p = { strdup(playbook), since, until, strdup(by), strdup(reason) };
+
+        if (!p.playbook || !p.by || !p.reason) {
+                pause_free(&p);
+                return -ENOMEM;
+        }
+        if (i < s->n_pauses) {
+                pause_free(&s->pauses[i]);
+                s->pauses[i] = p;
+                return 0;
+        }
+        if (s->n_pauses >= STATE_MAX_PAUSES || !GROW(s->pauses, s->n_pauses)) {
+                pause_free(&p);
+                return s->n_pauses >= STATE_MAX_PAUSES ? -E2BIG : -ENOMEM;
+        }
+        s->pauses[s->n_pauses++] = p;
+        return 0;
+}
+
+int state_remove_pause(struct state *s, const char *playbook) {
+        size_t i = pause_index(s, playbook);
+        if (i == s->n_pauses)
+                return -ENOENT;
+        pause_free(&s->pauses[i]);
+        memmove(&s->pauses[i], &s->pauses[i + 1], (--s->n_pauses - i) * sizeof(*s->pauses));
+        return 0;
+}
+
+void state_prune_pauses(struct state *s, int64_t now) {
+        size_t j = 0;
+        for (size_t i = 0; i < s->n_pauses; i++) {
+                if (!pause_live(&s->pauses[i], now)) {
+                        pause_free(&s->pauses[i]);
+                        continue;
+                }
+                s->pauses[j++] = s->pauses[i];
+        }
+        s->n_pauses = j;
 }

@@ -34,6 +34,13 @@ struct running {                        /* an execution in progress, for operato
         char *playbook, *alert;
 };
 
+struct pause {                          /* an operator's pause: alerts for the playbook are held */
+        char *playbook;                 /* "": every playbook */
+        int64_t since, until;           /* until 0: until resumed */
+        char *by;                       /* who paused */
+        char *reason;                   /* the paused gate's sentence: who, until when, why */
+};
+
 struct state {
         struct execution *execs;   size_t n_execs;
         char **names;              size_t n_names;      /* executions' names: a copy per run of equal ones */
@@ -42,6 +49,7 @@ struct state {
         uint32_t *key_slots;       size_t n_key_slots;  /* index of keys[] by hash; NULL: not built */
         struct counter *counters;  size_t n_counters;
         struct running *running;   size_t n_running;
+        struct pause *pauses;      size_t n_pauses;
 };
 
 void state_free(struct state *s);
@@ -72,3 +80,11 @@ double state_counter_get(const struct state *s, const char *series);
 int state_add_running(struct state *s, int64_t pid, int64_t started, const char *playbook, const char *alert);
 void state_remove_running(struct state *s, int64_t pid, int64_t started, const char *playbook);
 void state_prune_running(struct state *s, int64_t started_before);
+
+/* The pause of `playbook` ("": of all) in force at now, or NULL. A pause ends at its until. */
+const struct pause *state_find_pause(const struct state *s, const char *playbook, int64_t now);
+/* Pauses playbook ("": all), replacing its pause if any. 0, -ENOMEM, or -E2BIG past STATE_MAX_PAUSES. */
+int state_put_pause(struct state *s, const char *playbook, int64_t since, int64_t until, const char *by,
+                    const char *reason);
+int state_remove_pause(struct state *s, const char *playbook);  /* 0 or -ENOENT */
+void state_prune_pauses(struct state *s, int64_t now);          /* drops the pauses that ended */

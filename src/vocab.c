@@ -6,11 +6,12 @@ static const char *const actions[_ACTION_MAX] = {
         [ACTION_NONE] = "", [ACTION_EXECUTED] = "executed", [ACTION_ESCALATE] = "escalate",
         [ACTION_BLOCKED] = "blocked", [ACTION_SKIPPED] = "skipped",
         [ACTION_RESET_BREAKER] = "reset_breaker", [ACTION_FORGET] = "forget",
+        [ACTION_PAUSE] = "pause", [ACTION_RESUME] = "resume",
 };
 
 static const char *const gates[_GATE_MAX] = {
         [GATE_NONE] = "", [GATE_ALERT_INVALID] = "alert_invalid", [GATE_RESOLVED] = "resolved",
-        [GATE_NO_ROUTE] = "no_route", [GATE_ALERT_ONLY] = "alert_only",
+        [GATE_NO_ROUTE] = "no_route", [GATE_ALERT_ONLY] = "alert_only", [GATE_PAUSED] = "paused",
         [GATE_SERVICE_OVERRIDE] = "service_override", [GATE_PARAMETER_INVALID] = "parameter_invalid",
         [GATE_IDEMPOTENCY] = "idempotency", [GATE_RATE_LIMIT_GLOBAL] = "rate_limit_global",
         [GATE_RATE_LIMIT_ALERT] = "rate_limit_alert", [GATE_COOLDOWN] = "cooldown",

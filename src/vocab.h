@@ -12,6 +12,8 @@ enum action {
         ACTION_SKIPPED,
         ACTION_RESET_BREAKER,           /* operator overrides (remediationctl) */
         ACTION_FORGET,
+        ACTION_PAUSE,
+        ACTION_RESUME,
         _ACTION_MAX,
 };
 
@@ -21,6 +23,7 @@ enum gate {
         GATE_RESOLVED,
         GATE_NO_ROUTE,
         GATE_ALERT_ONLY,
+        GATE_PAUSED,
         GATE_SERVICE_OVERRIDE,
         GATE_PARAMETER_INVALID,
         GATE_IDEMPOTENCY,

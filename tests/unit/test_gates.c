@@ -729,6 +729,69 @@ static void breaker_machine(void **unused) {
         assert_int_equal(b.failures, STATE_MAX_FAILURES);
 }
 
+/* ---- an operator's pause ---- */
+
+static void pause_holds_back_and_ends_by_itself(void **unused) {
+        (void) unused;
+        struct config c = seed_config();
+        struct state s = {};
+        struct alert disk = alert("SystemDiskSpaceCritical", "a", NULL, NULL);
+        struct alert crowd = alert("CrowdSecDown", "a", NULL, NULL);
+        struct alert traefik = alert("ContainerNotRunning", "a", "name", "traefik");
+        struct alert unrouted = alert("NoSuchAlert", "a", NULL, NULL);
+        struct alert only = alert("MemoryPressureHigh", "a", NULL, NULL);
+        struct alert resolved = disk;
+        struct decision d;
+
+        resolved.firing = false;
+        assert_int_equal(state_put_pause(&s, "", T(10, 0, 0), T(12, 0, 0), "alice", "All playbooks paused"), 0);
+        /* After resolved and routing, before the others (a protected service is held as paused). */
+        EXPECT(&c, &s, &resolved, T(10, 5, 0), ACTION_SKIPPED, GATE_RESOLVED);
+        EXPECT(&c, &s, &unrouted, T(10, 5, 0), ACTION_SKIPPED, GATE_NO_ROUTE);
+        EXPECT(&c, &s, &only, T(10, 5, 0), ACTION_SKIPPED, GATE_ALERT_ONLY);
+        EXPECT(&c, &s, &traefik, T(10, 5, 0), ACTION_BLOCKED, GATE_PAUSED);
+        /* Held back, nothing reserved: no key, no slot, so it runs at once when the pause ends. */
+        evaluate_pure(&c, &s, &disk, T(11, 59, 59), &d);
+        assert_int_equal(d.gate, GATE_PAUSED);
+        assert_string_equal(d.reason, "All playbooks paused");
+        assert_false(d.plan.record_key || d.plan.reserve || d.plan.trial);
+        decision_free(&d);
+        EXPECT(&c, &s, &disk, T(11, 59, 59), ACTION_BLOCKED, GATE_PAUSED);
+        EXPECT(&c, &s, &disk, T(12, 0, 0), ACTION_EXECUTED, GATE_NONE);     /* ends at its until */
+        assert_int_equal(s.n_pauses, 0);                                  /* pruned */
+
+        /* One playbook's pause holds only its alerts, until resumed. */
+        assert_int_equal(state_put_pause(&s, "self-healing-restart", T(13, 0, 0), 0, "bob", "held"), 0);
+        EXPECT(&c, &s, &crowd, T(13, 0, 0), ACTION_BLOCKED, GATE_PAUSED);
+        EXPECT(&c, &s, &disk, T(13, 0, 0), ACTION_EXECUTED, GATE_NONE);
+        EXPECT(&c, &s, &crowd, T(23, 0, 0), ACTION_BLOCKED, GATE_PAUSED);
+        /* Paused again: replaced, not added; the state file keeps it. */
+        assert_int_equal(state_put_pause(&s, "self-healing-restart", T(23, 0, 0), 0, "carol", "still held"), 0);
+        assert_int_equal(s.n_pauses, 1);
+        char *text = state_format(&s);
+        struct state back = {};
+        assert_int_equal(state_parse(text, strlen(text), &back), 0);
+        const struct pause *p = state_find_pause(&back, "self-healing-restart", T(23, 0, 0));
+        assert_non_null(p);
+        assert_string_equal(p->by, "carol");
+        assert_string_equal(p->reason, "still held");
+        assert_int_equal(p->until, 0);
+        assert_null(state_find_pause(&back, "", T(23, 0, 0)));
+        free(text);
+        state_free(&back);
+        assert_int_equal(state_remove_pause(&s, "self-healing-restart"), 0);
+        assert_int_equal(state_remove_pause(&s, "self-healing-restart"), -ENOENT);
+        EXPECT(&c, &s, &crowd, T(23, 0, 1), ACTION_EXECUTED, GATE_NONE);
+        /* Bounded: one per playbook and one for all. */
+        for (int i = 0; i < STATE_MAX_PAUSES; i++) {
+                char name[16];
+                snprintf(name, sizeof(name), "p%d", i);
+                assert_int_equal(state_put_pause(&s, name, 1, 0, "x", "y"), 0);
+        }
+        assert_int_equal(state_put_pause(&s, "one-more", 1, 0, "x", "y"), -E2BIG);
+        state_free(&s);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(seed_rate_limit_timeline),
@@ -752,6 +815,7 @@ int main(void) {
                 cmocka_unit_test(undecided_is_zero),
                 cmocka_unit_test(vocabulary_round_trips),
                 cmocka_unit_test(breaker_machine),
+                cmocka_unit_test(pause_holds_back_and_ends_by_itself),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -135,9 +135,67 @@ static void rebuild_by_time_after_a_flood(void **unused) {
         unlink(path);
 }
 
+static void log_operator(enum action action, const char *playbook, int64_t at, int64_t until, const char *reason) {
+        struct audit_record rec = { .timestamp_ms = at * 1000, .source = SOURCE_OPERATOR, .playbook = playbook,
+                                    .action = action, .gate = GATE_PAUSED, .by = "alice (uid 1000)",
+                                    .until = until, .reason = reason };
+        char *line = audit_format_line(&rec);
+        assert_non_null(line);
+        assert_int_equal(audit_append(log_fd, line), 0);
+        free(line);
+}
+
+/* Pauses outlive every other window: one of 20 days ago still holds after a reboot, through a
+ * flood; one resumed or ended does not. */
+static void rebuild_restores_pauses(void **unused) {
+        (void) unused;
+        struct config c = seed_config();
+        struct state live = {}, rebuilt = {};
+        struct alert disk = alert("SystemDiskSpaceCritical", "a"), crowd = alert("CrowdSecDown", "e");
+        int64_t now = T(10, 0, 0) + 20 * 86400;
+
+        strcpy(path, "/tmp/test-history.XXXXXX");       /* the test before took the last name */
+        assert_true((log_fd = mkstemp(path)) >= 0);
+        log_operator(ACTION_PAUSE, NULL, T(10, 0, 0), 0, "All playbooks paused by alice");
+        log_operator(ACTION_PAUSE, "self-healing-restart", T(11, 0, 0), 0, "held");
+        log_operator(ACTION_PAUSE, "disk-cleanup", T(11, 0, 0), T(12, 0, 0), "ended long ago");
+        for (int i = 0; i < 2000; i++) {
+                char instance[32];
+                snprintf(instance, sizeof(instance), "flood-%d", i);
+                struct alert x = alert("Unrouted", instance);
+                decide_and_log(&c, &live, &x, T(12, 0, 0) + i * 600, true);
+        }
+        log_operator(ACTION_RESUME, "self-healing-restart", now - 60, 0, "resumed");
+        assert_true(history_rebuild(&c, path, now, &rebuilt) >= 0);
+        assert_int_equal(rebuilt.n_pauses, 1);
+        const struct pause *p = state_find_pause(&rebuilt, "", now);
+        assert_non_null(p);
+        assert_int_equal(p->since, T(10, 0, 0));
+        assert_string_equal(p->by, "alice (uid 1000)");
+        struct decision d;
+        assert_int_equal(gates_evaluate(&c, &rebuilt, &disk, now, &d, NULL), 0);
+        assert_int_equal(d.gate, GATE_PAUSED);
+        assert_string_equal(d.reason, "All playbooks paused by alice");
+        decision_free(&d);
+        /* Resumed after the reboot, the next rebuild has it too. */
+        log_operator(ACTION_RESUME, NULL, now + 1, 0, "resumed");
+        state_free(&rebuilt);
+        rebuilt = (struct state) {};
+        assert_true(history_rebuild(&c, path, now + 2, &rebuilt) >= 0);
+        assert_int_equal(rebuilt.n_pauses, 0);
+        assert_int_equal(gates_evaluate(&c, &rebuilt, &crowd, now + 2, &d, NULL), 0);
+        assert_int_equal(d.action, ACTION_EXECUTED);
+        decision_free(&d);
+        state_free(&live);
+        state_free(&rebuilt);
+        close(log_fd);
+        unlink(path);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(rebuild_by_time_after_a_flood),
+                cmocka_unit_test(rebuild_restores_pauses),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
