@@ -27,7 +27,7 @@ FUZZ_BIN  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuz
 FUZZ_SECONDS ?= 60
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 
-.PHONY: all deps run test unit check check-sanitize sanitize-build fuzz fuzz-build bench install uninstall clean
+.PHONY: all deps run test unit check check-sanitize sanitize-build fuzz fuzz-build bench install uninstall deb clean
 all: $(BUILD)/remediation-webhook $(BUILD)/remediationctl
 
 $(BUILD)/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)
@@ -84,6 +84,23 @@ bench: deps all
 	tests/bench/run
 
 include contrib/install.mk
+
+# The Debian package from contrib/debian/ (debhelper): built in a copy of the tree under DEB_DIR,
+# with contrib/debian as its debian/; the .deb lands in $(BUILD). DEB_VERSION= replaces the
+# changelog's version (the upgrade test builds a later one).
+DEB_DIR     ?= $(BUILD)/deb
+DEB_VERSION ?=
+deb:
+	rm -rf $(DEB_DIR)/src
+	mkdir -p $(DEB_DIR)/src
+	cp -a Makefile README.md src units contrib $(DEB_DIR)/src/
+	cp -a contrib/debian $(DEB_DIR)/src/debian
+	if [ -n "$(DEB_VERSION)" ]; then \
+		sed -i '1s/([^)]*)/($(DEB_VERSION))/' $(DEB_DIR)/src/debian/changelog; fi
+	cd $(DEB_DIR)/src && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u BUILD -u DEB_DIR -u DEB_VERSION -u PREFIX -u DESTDIR \
+		-u CC -u CFLAGS -u CPPFLAGS -u LDFLAGS dpkg-buildpackage -b -us -uc -J2
+	mv $(DEB_DIR)/remediation-webhook_*.deb $(BUILD)/
+	@ls $(BUILD)/remediation-webhook_*.deb
 
 clean:
 	rm -rf $(BUILD)
