@@ -18,6 +18,7 @@
 #define MID_SKIPPED         "1b4c5903b46c4603b550bce64b498655"
 #define MID_CIRCUIT_OPENED  "c18d42fe368e4dd8a63e6e9440e713ac"
 #define MID_OPERATOR        "91c531686d88492197b109d8b2d26c1e"
+#define MID_SHADOW          "9cc8477455764348a98d0ef8588b9c20"
 #define MID_PAUSED          "4cf88dd5dfa9401cbcf8bd370e10b90c"
 #define MID_RESUMED         "4ac4b6a764bf4f82a8d5eacd7d9dde7f"
 
@@ -77,9 +78,16 @@ static const char *rec_result(const struct audit_record *r) {
         return r->job ? result_name(r->job->result) : NULL;
 }
 
+/* The argument vector the decision ran, or would have run (a shadow route); NULL: none. */
+static const struct argv_list *rec_run_argv(const struct audit_record *r) {
+        if (!r->decision || r->decision->argv.n == 0)
+                return NULL;
+        return r->job || r->decision->action == ACTION_SHADOW ? &r->decision->argv : NULL;
+}
+
 /* The route's parameters as the seed logs them: joined by spaces. NULL when there are none. */
 static char *rec_parameters(const struct audit_record *r) {
-        const struct argv_list *v = r->job && r->decision ? &r->decision->argv : NULL;
+        const struct argv_list *v = rec_run_argv(r);
         size_t len = 0;
 
         if (!v || v->n <= r->executor_args)
@@ -98,15 +106,16 @@ static char *rec_parameters(const struct audit_record *r) {
         return s;
 }
 
-/* The exact argument vector the playbook got. */
+/* The exact argument vector the playbook got (or would have got). */
 static cJSON *rec_argv(const struct audit_record *r) {
         char clean[EXEC_MAX_ARG_BYTES * 3 + 1];
+        const struct argv_list *v = rec_run_argv(r);
         cJSON *arr;
 
-        if (!r->job || !(arr = cJSON_CreateArray()))
+        if ((!r->job && !v) || !(arr = cJSON_CreateArray()))
                 return NULL;
-        for (size_t i = 0; r->job->argv[i]; i++) {
-                const char *a = r->job->argv[i];
+        for (size_t i = 0; r->job ? r->job->argv[i] != NULL : i < v->n; i++) {
+                const char *a = r->job ? r->job->argv[i] : v->v[i];
                 utf8_sanitize(clean, sizeof(clean), a, strlen(a), EXEC_MAX_ARG_BYTES);
                 cJSON_AddItemToArray(arr, cJSON_CreateString(clean));
         }
@@ -226,7 +235,8 @@ int audit_journal(const struct audit_record *r) {
                 snprintf(msg, sizeof(msg), "%s", detail ? detail : action);
         } else {
                 bool escalate = strcmp(action, "escalate") == 0, blocked = strcmp(action, "blocked") == 0;
-                mid = escalate ? MID_ESCALATED : blocked ? MID_BLOCKED : MID_SKIPPED;
+                bool shadowed = r->decision->action == ACTION_SHADOW;
+                mid = escalate ? MID_ESCALATED : blocked ? MID_BLOCKED : shadowed ? MID_SHADOW : MID_SKIPPED;
                 priority = escalate ? LOG_WARNING : blocked ? LOG_NOTICE : LOG_INFO;
                 snprintf(msg, sizeof(msg), "Alert %s on %s %s%s%s: %s", alertname.s,
                          *instance.s ? instance.s : "-", action, gate ? " by gate " : "",

@@ -320,6 +320,12 @@ static int check_confirmation(const struct place *p, const struct node *n,
         return 0;
 }
 
+static int allow_mode(const struct place *p, const struct node *key, struct config_error *err) {
+        if (alert_only(p))
+                return fail(err, key, "a route with playbook: none has no mode: it never executes");
+        return 0;
+}
+
 static int allow_parameters(const struct place *p, const struct node *key,
                             struct config_error *err) {
         if (alert_only(p))
@@ -393,6 +399,8 @@ static const struct key route_keys[] = {
         STRV("parameters",              OPTIONAL, 0, CONFIG_MAX_LIST, route, parameters,
              n_parameters, .allowed = allow_parameters, .check = check_parameter),
         INT("manual_mttr_minutes",      DEFAULT(0), 0, 1440, route, manual_mttr_minutes),
+        { "mode", KEY_ENUM, OPTIONAL, .offset = FIELD(route, mode, char *), .allowed = allow_mode,
+          .choices = (const char *const[]) { "live", "shadow", NULL } },
 };
 
 static const struct key top_keys[] = {
@@ -700,6 +708,10 @@ void config_free(struct config *c) {
         free(c->path);
         free_value(&file_key, &(struct place) { .base = c });
         *c = (struct config) {};
+}
+
+bool config_route_shadow(const struct route *r) {
+        return r && r->mode && strcmp(r->mode, "shadow") == 0;
 }
 
 const struct route *config_find_route(const struct config *c, const char *alertname) {

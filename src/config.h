@@ -13,6 +13,7 @@ struct route {
         char *parameters[CONFIG_MAX_LIST];
         size_t n_parameters;
         int manual_mttr_minutes;        /* 0 when not set */
+        char *mode;                     /* "live" or "shadow"; NULL: live */
 };
 
 struct config {
@@ -72,3 +73,5 @@ int config_parse(const char *text, size_t len, const char *path, struct config *
 void config_free(struct config *c);
 
 const struct route *config_find_route(const struct config *c, const char *alertname);
+/* Whether the route goes through every gate but never executes (mode: shadow). */
+bool config_route_shadow(const struct route *r);

@@ -159,6 +159,8 @@ static void explain_print(const cJSON *doc) {
                                params ? " " : "", params ? term_escape(e2, sizeof(e2), params) : "",
                                cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(dec, "trial")) ?
                                " (half-open breaker: trial execution)" : "");
+                else if (strcmp(ctl_jstr(dec, "action"), "shadow") == 0)   /* the reason says what it would do */
+                        printf("  => shadow: %s\n", term_escape(e1, sizeof(e1), ctl_jstr(dec, "reason")));
                 else
                         printf("  => %s%s%s: %s\n", ctl_jstr(dec, "action"), gate ? " by " : "", gate ? gate : "",
                                term_escape(e1, sizeof(e1), ctl_jstr(dec, "reason")));

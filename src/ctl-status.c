@@ -192,6 +192,15 @@ static cJSON *status_json(struct ctl *c, struct state *st, const char *origin, i
                 if (!routed(cfg, by_alert.e[i]->alert, true))   /* alerts no longer routed, by name */
                         add_alert_limit(arr, cfg, &by_alert, by_alert.e[i]->alert, now);
 
+        arr = cJSON_AddArrayToObject(doc, "shadow_routes");
+        for (size_t i = 0; i < cfg->n_routes; i++)
+                if (config_route_shadow(&cfg->routes[i])) {
+                        o = cJSON_CreateObject();
+                        cJSON_AddStringToObject(o, "alert", cfg->routes[i].alertname);
+                        cJSON_AddStringToObject(o, "playbook", cfg->routes[i].playbook);
+                        cJSON_AddItemToArray(arr, o);
+                }
+
         arr = cJSON_AddArrayToObject(doc, "pauses");
         for (size_t i = 0; i < st->n_pauses; i++) {
                 const struct pause *p = &st->pauses[i];
@@ -274,6 +283,14 @@ static void status_print(const cJSON *doc, const struct config *cfg) {
                 printf("%-32s %4lld %4lld  %s\n", term_escape(e1, sizeof(e1), ctl_jstr(it, "alert")),
                        (long long) ctl_jnum(it, "executions"),
                        (long long) ctl_jnum(it, "max"), ctl_span(a, ctl_jnum(it, "frees_in_seconds")));
+
+        const cJSON *shadows = cJSON_GetObjectItemCaseSensitive(doc, "shadow_routes");
+        if (cJSON_GetArraySize(shadows)) {
+                puts("\nSHADOW ROUTES (every gate decides, nothing executes: see `report`)");
+                cJSON_ArrayForEach(it, shadows)
+                        printf("%-32s %s\n", term_escape(e1, sizeof(e1), ctl_jstr(it, "alert")),
+                               term_escape(e2, sizeof(e2), ctl_jstr(it, "playbook")));
+        }
 
         puts("\nPAUSES");
         const cJSON *pauses = cJSON_GetObjectItemCaseSensitive(doc, "pauses");

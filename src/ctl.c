@@ -157,6 +157,7 @@ int ctl_exit_for(const struct decision *d) {
         case ACTION_BLOCKED:  return EXIT_BLOCKED;
         case ACTION_ESCALATE: return EXIT_ESCALATED;
         case ACTION_SKIPPED:  return EXIT_SKIPPED;
+        case ACTION_SHADOW:   return EXIT_SKIPPED;      /* a shadow route executes nothing */
         default:              return EXIT_ERROR;    /* not decided: a gate failed */
         }
 }

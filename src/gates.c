@@ -245,6 +245,32 @@ static const struct {
 };
 _Static_assert(ELEMENTSOF(gate_order) == _GATE_MAX - 1, "every gate has its place in the order");
 
+/* Whether gate g comes after routing: a shadow route's decision from there on is only shadowed. */
+static bool after_routing(enum gate g) {
+        bool after = false;
+        for (size_t i = 0; i < ELEMENTSOF(gate_order); i++) {
+                if (gate_order[i].gate == g)
+                        return after;
+                after = after || gate_order[i].gate == GATE_ALERT_ONLY;
+        }
+        return true;                    /* GATE_NONE: it passed every gate */
+}
+
+/* A shadow route goes through every gate but acts on none: its gate is the one that would have
+ * stopped it (none: it would have executed), and it reserves nothing, not even the key. */
+static void shadow(struct decision *d) {
+        char raw[2 * sizeof(d->reason)];
+
+        if (d->action == ACTION_EXECUTED)
+                snprintf(raw, sizeof(raw), "Shadow route: would have executed (%s)", d->reason);
+        else
+                snprintf(raw, sizeof(raw), "Shadow route: would have been %s by %s: %s",
+                         d->action == ACTION_ESCALATE ? "escalated" : "blocked", gate_name(d->gate), d->reason);
+        utf8_sanitize(d->reason, sizeof(d->reason), raw, strlen(raw), sizeof(d->reason));   /* cut at a character */
+        d->action = ACTION_SHADOW;
+        d->plan = (struct plan) { .at = d->plan.at };
+}
+
 int gates_evaluate(const struct config *c, const struct state *s, const struct alert *a, int64_t now,
                    struct decision *d, struct gate_verdict *v) {
         struct gate_ctx g = { c, s, a, now, d };
@@ -281,6 +307,8 @@ int gates_evaluate(const struct config *c, const struct state *s, const struct a
                 snprintf(d->reason, sizeof(d->reason), "%s", d->trial ? "Circuit half-open: trial execution"
                                                                      : "All gates passed");
         }
+        if (!failed && config_route_shadow(d->route) && after_routing(d->gate))
+                shadow(d);
         return v ? (int) i : 0;
 }
 

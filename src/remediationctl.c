@@ -24,7 +24,7 @@
  *   3  run: the playbook ran and failed, timed out or was aborted
  *   4  run, explain: blocked by a gate
  *   5  run, explain: escalated (confidence below the threshold or confirmation required)
- *   6  run, explain: skipped (resolved, no route, alert-only route)
+ *   6  run, explain: skipped (resolved, no route, alert-only route, shadow route)
  * explain exits with the code `run` would have for the first alert that would not execute. */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -351,7 +351,7 @@ static void usage(FILE *f) {
               "  3  run: executed and failed, timed out or was aborted\n"
               "  4  run, explain: blocked by a gate\n"
               "  5  run, explain: escalated (confidence or confirmation)\n"
-              "  6  run, explain: skipped (resolved, no route, alert-only route)\n"
+              "  6  run, explain: skipped (resolved, no route, alert-only route, shadow route)\n"
               "  explain exits as run would for the first alert that would not execute.\n", f);
 }
 

@@ -26,6 +26,13 @@ struct tally {                          /* blocked and escalated decisions under
         int blocked, escalated;
 };
 
+struct shadow_stats {                   /* a shadow route: what it would have done */
+        char *alert, *playbook;
+        int decisions, would_execute;
+        struct tally *stopped;          /* by the gate that would have stopped it (in .blocked) */
+        size_t n_stopped;
+};
+
 struct report {
         const struct config *c;
         int64_t since, until;
@@ -33,7 +40,9 @@ struct report {
         size_t n_playbooks;
         struct tally *gates, *alerts, *sources;
         size_t n_gates, n_alerts, n_sources;
-        int decisions, executed, blocked, escalated, skipped, operator_actions;
+        struct shadow_stats *shadows;
+        size_t n_shadows;
+        int decisions, executed, blocked, escalated, skipped, shadowed, operator_actions;
         int executed_by_source[_SOURCE_MAX];
         int hours[24];                  /* decisions by UTC hour of day */
         double minutes_saved;
@@ -71,6 +80,11 @@ void report_free(struct report *r) {
         free_tallies(r->gates, r->n_gates);
         free_tallies(r->alerts, r->n_alerts);
         free_tallies(r->sources, r->n_sources);
+        for (size_t i = 0; i < r->n_shadows; i++) {
+                free(r->shadows[i].alert), free(r->shadows[i].playbook);
+                free_tallies(r->shadows[i].stopped, r->shadows[i].n_stopped);
+        }
+        free(r->shadows);
         free(r);
 }
 
@@ -169,6 +183,35 @@ static int add_execution(struct report *r, const cJSON *line, const char *source
         return 0;
 }
 
+/* A shadow route's decision: would it have run, and if not, what would have stopped it. */
+static int add_shadow(struct report *r, const cJSON *line) {
+        const char *alert = str(line, "alert") ?: "", *playbook = str(line, "playbook") ?: "", *gate = str(line, "gate");
+        struct shadow_stats *sh = NULL;
+
+        for (size_t i = 0; !sh && i < r->n_shadows; i++)
+                if (strcmp(r->shadows[i].alert, alert) == 0 && strcmp(r->shadows[i].playbook, playbook) == 0)
+                        sh = &r->shadows[i];
+        if (!sh) {
+                char *a = strdup(alert), *p = strdup(playbook);
+                if (!a || !p || !(sh = PUSH(r->shadows, r->n_shadows))) {
+                        free(a), free(p);
+                        return -ENOMEM;
+                }
+                sh->alert = a, sh->playbook = p;
+        }
+        r->shadowed++;
+        sh->decisions++;
+        if (!gate) {
+                sh->would_execute++;
+                return 0;
+        }
+        struct tally *t = tally(&sh->stopped, &sh->n_stopped, gate);
+        if (!t)
+                return -ENOMEM;
+        t->blocked++;
+        return 0;
+}
+
 int report_add(const cJSON *line, void *data) {
         struct report *r = data;
         enum action action = action_from_name(str(line, "action"));
@@ -179,12 +222,13 @@ int report_add(const cJSON *line, void *data) {
                 return 0;                       /* history_read passes only these; stay safe alone */
         bool executed = action == ACTION_EXECUTED, blocked = action == ACTION_BLOCKED;
         bool escalated = action == ACTION_ESCALATE, skipped = action == ACTION_SKIPPED;
+        bool shadowed = action == ACTION_SHADOW;
         if (action == ACTION_RESET_BREAKER || action == ACTION_FORGET || action == ACTION_PAUSE ||
             action == ACTION_RESUME) {
                 r->operator_actions++;
                 return 0;
         }
-        if (!executed && !blocked && !escalated && !skipped)
+        if (!executed && !blocked && !escalated && !skipped && !shadowed)
                 return 0;                       /* no word of ours */
         r->decisions++;
         time_t t = (time_t) ts->valuedouble;
@@ -193,6 +237,8 @@ int report_add(const cJSON *line, void *data) {
                 r->hours[tm.tm_hour]++;
         if (executed)
                 return add_execution(r, line, source);
+        if (shadowed)
+                return add_shadow(r, line);
         if (skipped) {
                 r->skipped++;
                 return 0;
@@ -262,6 +308,7 @@ cJSON *report_json(const struct report *r, size_t skipped) {
         cJSON_AddNumberToObject(doc, "blocked", r->blocked);
         cJSON_AddNumberToObject(doc, "escalated", r->escalated);
         cJSON_AddNumberToObject(doc, "skipped", r->skipped);
+        cJSON_AddNumberToObject(doc, "shadow", r->shadowed);
         cJSON_AddNumberToObject(doc, "operator_actions", r->operator_actions);
         cJSON_AddNumberToObject(doc, "skipped_lines", (double) skipped);
         o = cJSON_AddObjectToObject(doc, "executed_by_source");
@@ -297,6 +344,18 @@ cJSON *report_json(const struct report *r, size_t skipped) {
                 cJSON_AddNumberToObject(m, "unknown", p->mttr_unknown);
                 cJSON_AddItemToArray(arr, o);
                 free(sorted);
+        }
+
+        arr = cJSON_AddArrayToObject(doc, "shadow_routes");
+        for (size_t i = 0; arr && i < r->n_shadows; i++) {
+                const struct shadow_stats *sh = &r->shadows[i];
+                o = cJSON_CreateObject();
+                cJSON_AddStringToObject(o, "alert", sh->alert);
+                cJSON_AddStringToObject(o, "playbook", sh->playbook);
+                cJSON_AddNumberToObject(o, "decisions", sh->decisions);
+                cJSON_AddNumberToObject(o, "would_execute", sh->would_execute);
+                cJSON_AddItemToObject(o, "would_be_stopped_by", tallies_json(sh->stopped, sh->n_stopped, false));
+                cJSON_AddItemToArray(arr, o);
         }
 
         o = cJSON_AddObjectToObject(doc, "by_gate");
@@ -387,10 +446,12 @@ void report_print(FILE *f, const cJSON *doc) {
         print_utc(f, num(doc, "until"));
         fputs(" UTC\n", f);
         fprintf(f, "%.0f decisions: %.0f executed (webhook %.0f, timer %.0f, operator %.0f), %.0f blocked, "
-                "%.0f escalated, %.0f skipped; operator actions: %.0f\n",
-                num(doc, "decisions"), num(doc, "executed"), num(src, "webhook"), num(src, "timer"),
-                num(src, "operator"), num(doc, "blocked"), num(doc, "escalated"), num(doc, "skipped"),
-                num(doc, "operator_actions"));
+                "%.0f escalated, %.0f skipped", num(doc, "decisions"), num(doc, "executed"), num(src, "webhook"),
+                num(src, "timer"), num(src, "operator"), num(doc, "blocked"), num(doc, "escalated"),
+                num(doc, "skipped"));
+        if (num(doc, "shadow") > 0)
+                fprintf(f, ", %.0f shadow", num(doc, "shadow"));
+        fprintf(f, "; operator actions: %.0f\n", num(doc, "operator_actions"));
         if (num(doc, "skipped_lines") > 0)
                 fprintf(f, "warning: %.0f lines of the window did not parse\n", num(doc, "skipped_lines"));
 
@@ -417,6 +478,26 @@ void report_print(FILE *f, const cJSON *doc) {
         }
         print_tallies(f, "BY GATE", cJSON_GetObjectItemCaseSensitive(doc, "by_gate"));
         print_tallies(f, "BY ALERT", cJSON_GetObjectItemCaseSensitive(doc, "by_alert"));
+
+        const cJSON *shadows = cJSON_GetObjectItemCaseSensitive(doc, "shadow_routes");
+        if (cJSON_GetArraySize(shadows)) {
+                char e2[TERM_TEXT_MAX];
+                fprintf(f, "\n%-32s %-22s %9s %9s  %s\n", "SHADOW ROUTE", "PLAYBOOK", "DECISIONS", "WOULD RUN",
+                        "WOULD BE STOPPED BY");
+                cJSON_ArrayForEach(it, shadows) {
+                        const cJSON *g;
+                        bool first = true;
+                        fprintf(f, "%-32s %-22s %9.0f %9.0f  ", term_escape(e, sizeof(e), str(it, "alert")),
+                                term_escape(e2, sizeof(e2), str(it, "playbook")), num(it, "decisions"),
+                                num(it, "would_execute"));
+                        cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(it, "would_be_stopped_by")) {
+                                fprintf(f, "%s%s %.0f", first ? "" : ", ", term_escape(e, sizeof(e), g->string),
+                                        g->valuedouble);
+                                first = false;
+                        }
+                        fputs(first ? "-\n" : "\n", f);
+                }
+        }
 
         fputs("\nBUSIEST HOURS (UTC)\n", f);
         const cJSON *hours = cJSON_GetObjectItemCaseSensitive(doc, "busiest_hours");

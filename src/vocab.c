@@ -4,7 +4,7 @@
 
 static const char *const actions[_ACTION_MAX] = {
         [ACTION_NONE] = "", [ACTION_EXECUTED] = "executed", [ACTION_ESCALATE] = "escalate",
-        [ACTION_BLOCKED] = "blocked", [ACTION_SKIPPED] = "skipped",
+        [ACTION_BLOCKED] = "blocked", [ACTION_SKIPPED] = "skipped", [ACTION_SHADOW] = "shadow",
         [ACTION_RESET_BREAKER] = "reset_breaker", [ACTION_FORGET] = "forget",
         [ACTION_PAUSE] = "pause", [ACTION_RESUME] = "resume",
 };

@@ -10,6 +10,7 @@ enum action {
         ACTION_ESCALATE,
         ACTION_BLOCKED,
         ACTION_SKIPPED,
+        ACTION_SHADOW,                  /* a shadow route: decided, never executed */
         ACTION_RESET_BREAKER,           /* operator overrides (remediationctl) */
         ACTION_FORGET,
         ACTION_PAUSE,

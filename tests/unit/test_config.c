@@ -256,6 +256,7 @@ static void test_defaults_and_optional_keys(void **state) {
         assert_string_equal(c.routes[0].priority, "low");
         assert_int_equal(c.routes[0].manual_mttr_minutes, 1440);
         assert_int_equal(c.routes[0].n_parameters, 0);
+        assert_false(config_route_shadow(&c.routes[0]));       /* mode: live, by default */
         assert_null(c.routes[1].playbook);
         assert_int_equal(c.n_service_overrides, 0);
         assert_int_equal(c.n_override_labels, 1);
@@ -546,6 +547,23 @@ static void test_none_route_mismatch(void **state) {
         /* Written before playbook, confidence is still checked against it. */
         assert_error(CFG "  - confidence: 5\n    alertname: A\n    playbook: none\n", 20, 17,
                      "a route with playbook: none must have confidence 0");
+        assert_error(CFG NONE_ROUTE "    mode: shadow\n", 23, 5,
+                     "a route with playbook: none has no mode: it never executes");
+}
+
+static void test_route_mode(void **state) {
+        struct config c;
+
+        (void) state;
+        parse_ok(BASE "    mode: shadow\n", &c);
+        assert_string_equal(c.routes[0].mode, "shadow");
+        assert_true(config_route_shadow(&c.routes[0]));
+        config_free(&c);
+        parse_ok(BASE "    mode: live\n", &c);
+        assert_false(config_route_shadow(&c.routes[0]));
+        config_free(&c);
+        assert_error(BASE "    mode: dry-run\n", 23, 11, "mode must be one of live, shadow");
+        assert_error(BASE "    mode: [shadow]\n", 23, 11, "expected a string");
 }
 
 static void test_templates(void **state) {
@@ -770,6 +788,7 @@ int main(void) {
                 cmocka_unit_test(test_duplicate_key),
                 cmocka_unit_test(test_bad_names),
                 cmocka_unit_test(test_none_route_mismatch),
+                cmocka_unit_test(test_route_mode),
                 cmocka_unit_test(test_templates),
                 cmocka_unit_test(test_strings),
                 cmocka_unit_test(test_auth_token_inline),

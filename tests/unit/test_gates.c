@@ -792,6 +792,61 @@ static void pause_holds_back_and_ends_by_itself(void **unused) {
         state_free(&s);
 }
 
+/* ---- shadow routes ---- */
+
+static void shadow_route_decides_and_reserves_nothing(void **unused) {
+        (void) unused;
+        struct config c = seed_config();
+        struct state s = {};
+        struct route shadow_routes[sizeof(routes) / sizeof(routes[0])];
+        struct alert a = alert("ContainerNotRunning", "x", "name", "jellyfin");
+        struct alert traefik = alert("ContainerNotRunning", "x", "name", "traefik");
+        struct alert resolved = a;
+        struct decision d;
+
+        memcpy(shadow_routes, routes, sizeof(routes));
+        for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+                shadow_routes[i].mode = "shadow";
+        c.routes = shadow_routes;
+        resolved.firing = false;
+
+        /* Would execute: the argv it would have run, and nothing reserved, not even the key. */
+        evaluate_pure(&c, &s, &a, T(10, 0, 0), &d);
+        assert_int_equal(d.action, ACTION_SHADOW);
+        assert_int_equal(d.gate, GATE_NONE);
+        assert_string_equal(d.reason, "Shadow route: would have executed (All gates passed)");
+        assert_int_equal(d.argv.n, 5);
+        assert_string_equal(d.argv.v[4], "jellyfin");
+        assert_false(d.plan.record_key || d.plan.reserve || d.plan.trial);
+        decision_free(&d);
+        for (int i = 0; i < 3; i++)            /* again and again: no key, no slot, no cooldown */
+                EXPECT(&c, &s, &a, T(10, 0, i), ACTION_SHADOW, GATE_NONE);
+        assert_int_equal(s.n_keys + s.n_execs + s.n_breakers, 0);
+        /* Would be stopped: by the gate that would have stopped it. */
+        evaluate_pure(&c, &s, &traefik, T(10, 1, 0), &d);
+        assert_int_equal(d.action, ACTION_SHADOW);
+        assert_int_equal(d.gate, GATE_SERVICE_OVERRIDE);
+        assert_string_equal(d.reason, "Shadow route: would have been blocked by service_override: "
+                                      "Service traefik in override list");
+        decision_free(&d);
+        struct alert pressure = alert("ContainerMemoryPressure", "x", "name", "jellyfin");
+        evaluate_pure(&c, &s, &pressure, T(10, 1, 0), &d);
+        assert_int_equal(d.gate, GATE_CONFIDENCE);
+        assert_non_null(strstr(d.reason, "would have been escalated by confidence"));
+        decision_free(&d);
+        /* Before routing, a shadow route is no different. */
+        EXPECT(&c, &s, &resolved, T(10, 2, 0), ACTION_SKIPPED, GATE_RESOLVED);
+
+        /* Switched back to live, the same alert executes at once. */
+        c.routes = routes;
+        EXPECT(&c, &s, &a, T(10, 2, 0), ACTION_EXECUTED, GATE_NONE);
+        /* And a shadow route sees the live state: the cooldown the live run started. */
+        c.routes = shadow_routes;
+        struct alert crowd = alert("CrowdSecDown", "x", NULL, NULL);
+        EXPECT(&c, &s, &crowd, T(10, 3, 0), ACTION_SHADOW, GATE_COOLDOWN);
+        state_free(&s);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(seed_rate_limit_timeline),
@@ -816,6 +871,7 @@ int main(void) {
                 cmocka_unit_test(vocabulary_round_trips),
                 cmocka_unit_test(breaker_machine),
                 cmocka_unit_test(pause_holds_back_and_ends_by_itself),
+                cmocka_unit_test(shadow_route_decides_and_reserves_nothing),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
