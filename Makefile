@@ -28,7 +28,7 @@ FUZZ_SECONDS ?= 60
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 
 .PHONY: all deps run test unit check check-sanitize sanitize-build fuzz fuzz-build bench install uninstall deb clean
-all: $(BUILD)/remediation-webhook $(BUILD)/remediationctl
+all: $(BUILD)/remediation-webhook $(BUILD)/remediationctl $(BUILD)/remediation-run-playbook
 
 $(BUILD)/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
@@ -37,6 +37,10 @@ $(BUILD)/remediation-webhook: $(BUILD)/main.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/remediationctl: $(CTL_OBJ) $(LIB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The ExecStart of the playbook units (units/remediation-playbook-*@.service).
+$(BUILD)/remediation-run-playbook: $(BUILD)/run-playbook.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_OBJ) | $(BUILD)/tests

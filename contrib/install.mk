@@ -2,7 +2,8 @@
 # After installing into / run: systemd-sysusers; systemd-tmpfiles --create; journalctl
 # --update-catalog; systemctl daemon-reload; create /etc/remediation-webhook/auth-token (0600);
 # systemctl enable --now remediation-webhook.socket. Man pages: remediation-webhook(8),
-# remediation-webhook-routing(5).
+# remediation-webhook-routing(5). The playbook units are templates the handler starts itself
+# (playbook_units: system): nothing to enable.
 rw_bindir    = $(PREFIX)/bin
 rw_libexec   = $(PREFIX)/libexec/remediation-webhook
 rw_systemd   = $(PREFIX)/lib/systemd
@@ -10,28 +11,32 @@ rw_etc       = /etc/remediation-webhook
 rw_polkit    = $(PREFIX)/share/polkit-1/rules.d
 rw_man       = $(PREFIX)/share/man
 rw_playbooks = disk-cleanup self-healing-restart service-restart
-rw_units     = remediation-webhook.socket remediation-webhook@.service
+rw_units     = remediation-webhook.socket remediation-webhook@.service \
+               remediation-playbook-disk-cleanup@.service remediation-playbook-self-healing-restart@.service \
+               remediation-playbook-service-restart@.service
 rw_examples  = remediation-disk-cleanup.service remediation-disk-cleanup.timer
 rw_gen       = $(BUILD)/install
 
 .PHONY: rw-generate
-# Units get the installed binary's path; the example config the installed executor's path.
+# Units get the installed binaries' paths; the example config the installed executor's path.
+rw_subst     = -e 's|@BINDIR@|$(rw_bindir)|g' -e 's|@LIBEXECDIR@|$(rw_libexec)|g'
 rw-generate:
 	mkdir -p $(rw_gen)/system $(rw_gen)/user
 	for u in $(rw_units); do \
-		sed 's|@BINDIR@|$(rw_bindir)|g' "units/$$u" > "$(rw_gen)/system/$$u" && \
-		sed 's|@BINDIR@|$(rw_bindir)|g' "units/user/$$u" > "$(rw_gen)/user/$$u" || exit 1; \
+		sed $(rw_subst) "units/$$u" > "$(rw_gen)/system/$$u" && \
+		sed $(rw_subst) "units/user/$$u" > "$(rw_gen)/user/$$u" || exit 1; \
 	done
 	sed 's|/usr/libexec/remediation-webhook/|$(rw_libexec)/|g' contrib/webhook-routing.yml \
 		> $(rw_gen)/webhook-routing.yml
 	for u in $(rw_examples); do \
-		sed 's|@BINDIR@|$(rw_bindir)|g' "contrib/$$u" > "$(rw_gen)/system/$$u" || exit 1; \
+		sed $(rw_subst) "contrib/$$u" > "$(rw_gen)/system/$$u" || exit 1; \
 	done
 
 install: all rw-generate
 	install -Dm755 $(BUILD)/remediation-webhook $(DESTDIR)$(rw_bindir)/remediation-webhook
 	install -Dm755 $(BUILD)/remediationctl $(DESTDIR)$(rw_bindir)/remediationctl
 	install -Dm755 contrib/apply-remediation $(DESTDIR)$(rw_libexec)/apply-remediation
+	install -Dm755 $(BUILD)/remediation-run-playbook $(DESTDIR)$(rw_libexec)/remediation-run-playbook
 	install -d $(DESTDIR)$(rw_libexec)/playbooks
 	for p in $(rw_playbooks); do \
 		install -m755 "contrib/playbooks/$$p" "$(DESTDIR)$(rw_libexec)/playbooks/$$p" || exit 1; \
@@ -61,7 +66,7 @@ install: all rw-generate
 # The config is removed only when it is still the one install wrote.
 uninstall: rw-generate
 	rm -f $(DESTDIR)$(rw_bindir)/remediation-webhook $(DESTDIR)$(rw_bindir)/remediationctl
-	rm -f $(DESTDIR)$(rw_libexec)/apply-remediation
+	rm -f $(DESTDIR)$(rw_libexec)/apply-remediation $(DESTDIR)$(rw_libexec)/remediation-run-playbook
 	for p in $(rw_playbooks); do rm -f "$(DESTDIR)$(rw_libexec)/playbooks/$$p"; done
 	for u in $(rw_units); do \
 		rm -f "$(DESTDIR)$(rw_systemd)/system/$$u" "$(DESTDIR)$(rw_systemd)/user/$$u"; \
