@@ -72,8 +72,17 @@ struct job {
 };
 
 /* Where a refusal is also written once ID.stderr is open: the handler shows it as the run's
- * stderr. -1 before. */
+ * stderr. -1 before. What went into it so far, ours and the playbook's: never more than
+ * EXEC_CAPTURE_BYTES (the handler ignores a longer file). */
 static int err_capture = -1;
+static size_t err_captured;
+
+/* Appends to a capture file what fits of buf. 0 or -errno. */
+static int capture(int fd, size_t *captured, const char *buf, size_t n) {
+        size_t room = EXEC_CAPTURE_BYTES - *captured, take = n < room ? n : room;
+        *captured += take;
+        return take > 0 ? write_all(fd, buf, take) : 0;
+}
 
 static void say(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 static void say(const char *fmt, va_list ap) {
@@ -86,8 +95,8 @@ static void say(const char *fmt, va_list ap) {
         (void) write_all(STDERR_FILENO, PROG ": ", strlen(PROG ": "));
         (void) write_all(STDERR_FILENO, msg, len);
         if (err_capture >= 0) {
-                (void) write_all(err_capture, PROG ": ", strlen(PROG ": "));
-                (void) write_all(err_capture, msg, len);
+                (void) capture(err_capture, &err_captured, PROG ": ", strlen(PROG ": "));
+                (void) capture(err_capture, &err_captured, msg, len);
         }
 }
 
@@ -382,7 +391,7 @@ struct stream {
         int fd;                 /* the pipe's read end; -1 at its end */
         int out;                /* our own stdout or stderr */
         int capture;            /* ID.stdout or ID.stderr */
-        size_t captured;
+        size_t *captured;       /* what is in it */
         bool out_failed, capture_failed;
         const char *name;
 };
@@ -398,14 +407,12 @@ static int copy_some(struct stream *s) {
                 return -1;
         if (!s->out_failed && write_all(s->out, buf, (size_t) n) < 0)
                 s->out_failed = true;   /* the journal is gone: the capture and the drain go on */
-        size_t room = EXEC_CAPTURE_BYTES - s->captured, take = (size_t) n < room ? (size_t) n : room;
-        if (take > 0 && !s->capture_failed) {
-                int r = write_all(s->capture, buf, take);
+        if (!s->capture_failed) {
+                int r = capture(s->capture, s->captured, buf, (size_t) n);
                 if (r < 0) {
                         s->capture_failed = true;
                         warn("cannot write the run's %s file: %s", s->name, strerror(-r));
                 }
-                s->captured += take;
         }
         return 1;
 }
@@ -458,9 +465,10 @@ static int run(const char *path, char *const argv[], char *const envp[], int out
         close(out_p[1]);
         close(err_p[1]);
 
+        static size_t out_captured;
         struct stream streams[2] = {
-                { .fd = out_p[0], .out = STDOUT_FILENO, .capture = out_cap, .name = "stdout" },
-                { .fd = err_p[0], .out = STDERR_FILENO, .capture = err_cap, .name = "stderr" },
+                { .fd = out_p[0], .out = STDOUT_FILENO, .capture = out_cap, .captured = &out_captured, .name = "stdout" },
+                { .fd = err_p[0], .out = STDERR_FILENO, .capture = err_cap, .captured = &err_captured, .name = "stderr" },
         };
         for (size_t i = 0; i < 2; i++)
                 (void) fcntl(streams[i].fd, F_SETFL, O_NONBLOCK);
