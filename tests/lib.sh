@@ -44,6 +44,7 @@ rw_config() {
         mkdir -p "$d/state"
         local exe="$ROOT/tests/bin/test-executor"
         sed -e "s|\"/usr/libexec/remediation-webhook/apply-remediation\"|\"$exe\"\\n    - \"$d\"|" \
+            -e '/^  playbook_units:/d' \
             "$@" "$ROOT/contrib/webhook-routing.yml" > "$d/webhook-routing.yml"
         echo "$TOKEN" > "$d/auth-token"
         : > "$d/runs"
