@@ -19,6 +19,9 @@
 #define MID_CIRCUIT_OPENED  "c18d42fe368e4dd8a63e6e9440e713ac"
 #define MID_OPERATOR        "91c531686d88492197b109d8b2d26c1e"
 #define MID_SHADOW          "9cc8477455764348a98d0ef8588b9c20"
+#define MID_PENDING         "0286f71c4c7a4c67a13cc025e7ec7dfc"
+#define MID_APPROVED        "7970b7f6e4f04e558588e4d5ef3cb99d"
+#define MID_DENIED          "59d51d6d34104f94bed21ab74fda483c"
 #define MID_PAUSED          "4cf88dd5dfa9401cbcf8bd370e10b90c"
 #define MID_RESUMED         "4ac4b6a764bf4f82a8d5eacd7d9dde7f"
 
@@ -74,15 +77,31 @@ static const char *rec_key(const struct audit_record *r) {
         return r->decision && r->decision->plan.record_key ? r->decision->key : NULL;
 }
 
-static const char *rec_result(const struct audit_record *r) {
-        return r->job ? result_name(r->job->result) : NULL;
+/* An escalation held for an operator's approval (new, or the one already held for it). */
+static bool rec_pending(const struct audit_record *r) {
+        return !r->job && r->decision && r->decision->action == ACTION_ESCALATE && r->decision->pending_id[0];
 }
 
-/* The argument vector the decision ran, or would have run (a shadow route); NULL: none. */
+static const char *rec_approval_id(const struct audit_record *r) {
+        if (r->approval_id)
+                return r->approval_id;
+        return r->decision && r->decision->pending_id[0] ? r->decision->pending_id : NULL;
+}
+
+static int64_t rec_until(const struct audit_record *r) {
+        return r->until ? r->until : rec_pending(r) ? r->decision->pending_expires : 0;
+}
+
+static const char *rec_result(const struct audit_record *r) {
+        return r->job ? result_name(r->job->result) : rec_pending(r) ? result_name(RESULT_PENDING) : NULL;
+}
+
+/* The argument vector the decision ran, would have run (a shadow route), or runs once approved;
+ * NULL: none. */
 static const struct argv_list *rec_run_argv(const struct audit_record *r) {
         if (!r->decision || r->decision->argv.n == 0)
                 return NULL;
-        return r->job || r->decision->action == ACTION_SHADOW ? &r->decision->argv : NULL;
+        return r->job || r->decision->action == ACTION_SHADOW || rec_pending(r) ? &r->decision->argv : NULL;
 }
 
 /* The route's parameters as the seed logs them: joined by spaces. NULL when there are none. */
@@ -120,6 +139,22 @@ static cJSON *rec_argv(const struct audit_record *r) {
                 cJSON_AddItemToArray(arr, cJSON_CreateString(clean));
         }
         return arr;
+}
+
+/* The alert's labels, bounded like every untrusted text, so that history can be decided again. */
+static cJSON *rec_labels(const struct audit_record *r) {
+        char name[PAYLOAD_MAX_NAME * 3 + 1];
+        struct text value;
+        cJSON *o;
+
+        if (!r->alert || !(o = cJSON_CreateObject()))
+                return NULL;
+        for (size_t i = 0; i < r->alert->n_labels; i++) {
+                const struct kv *l = &r->alert->labels[i];
+                utf8_sanitize(name, sizeof(name), l->name, strlen(l->name), PAYLOAD_MAX_NAME);
+                cJSON_AddItemToObject(o, name, cJSON_CreateString(clean_str(&value, l->value)));
+        }
+        return o;
 }
 
 static const char *rec_reason(const struct audit_record *r) {
@@ -169,7 +204,9 @@ char *audit_format_line(const struct audit_record *r) {
         const char *key = rec_key(r);
         add(o, "key", string_or_null(key ? clean(&t, key, strlen(key), GATE_KEY_BYTES) : NULL));
         add(o, "operator", string_or_null(clean_str(&t, r->by)));
-        add(o, "until", r->until ? cJSON_CreateNumber((double) r->until) : NULL);
+        add(o, "until", rec_until(r) ? cJSON_CreateNumber((double) rec_until(r)) : NULL);
+        add(o, "approval_id", string_or_null(rec_approval_id(r)));
+        add(o, "labels", rec_labels(r));
 
         char *json = cJSON_PrintUnformatted(o);
         cJSON_Delete(o);
@@ -230,13 +267,15 @@ int audit_journal(const struct audit_record *r) {
                          r->job->exit_code, (double) (r->job->ended_ms - r->job->started_ms) / 1000.0);
         } else if (!r->decision) {              /* an operator's override: the reason says it all */
                 mid = r->action == ACTION_PAUSE ? MID_PAUSED : r->action == ACTION_RESUME ? MID_RESUMED :
+                      r->action == ACTION_APPROVE ? MID_APPROVED : r->action == ACTION_DENY ? MID_DENIED :
                       MID_OPERATOR;
                 priority = LOG_NOTICE;
                 snprintf(msg, sizeof(msg), "%s", detail ? detail : action);
         } else {
                 bool escalate = strcmp(action, "escalate") == 0, blocked = strcmp(action, "blocked") == 0;
                 bool shadowed = r->decision->action == ACTION_SHADOW;
-                mid = escalate ? MID_ESCALATED : blocked ? MID_BLOCKED : shadowed ? MID_SHADOW : MID_SKIPPED;
+                mid = rec_pending(r) ? MID_PENDING : escalate ? MID_ESCALATED : blocked ? MID_BLOCKED :
+                      shadowed ? MID_SHADOW : MID_SKIPPED;
                 priority = escalate ? LOG_WARNING : blocked ? LOG_NOTICE : LOG_INFO;
                 snprintf(msg, sizeof(msg), "Alert %s on %s %s%s%s: %s", alertname.s,
                          *instance.s ? instance.s : "-", action, gate ? " by gate " : "",
@@ -247,12 +286,14 @@ int audit_journal(const struct audit_record *r) {
         journal_add(&e, "REMEDIATION_PLAYBOOK", playbook ? playbook : "");
         journal_add(&e, "REMEDIATION_ACTION", action);
         journal_add(&e, "REMEDIATION_GATE", gate ? gate : "");
-        journal_add(&e, "REMEDIATION_RESULT", r->job ? rec_result(r) : "");
+        journal_add(&e, "REMEDIATION_RESULT", rec_result(r) ? rec_result(r) : "");
         journal_add(&e, "REMEDIATION_FINGERPRINT", fingerprint.s);
         journal_add(&e, "REMEDIATION_INSTANCE", instance.s);
         journal_add(&e, "REMEDIATION_SOURCE", source_name(r->source));
         if (r->by)
                 journal_add(&e, "REMEDIATION_OPERATOR", clean_str(&who, r->by));
+        if (rec_approval_id(r))
+                journal_add(&e, "REMEDIATION_APPROVAL_ID", rec_approval_id(r));
         if (r->job && r->job->unit[0]) {        /* journalctl _SYSTEMD_INVOCATION_ID= shows the run */
                 journal_add(&e, "REMEDIATION_UNIT", r->job->unit);
                 journal_add(&e, "REMEDIATION_INVOCATION_ID", r->job->invocation_id);

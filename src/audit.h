@@ -23,6 +23,7 @@ struct audit_record {
         const char *key;                /* operator actions: the idempotency key they are about */
         const char *by;                 /* operator actions: who (user and uid, SUDO_USER when set) */
         int64_t until;                  /* a pause's end; 0: none */
+        const char *approval_id;        /* operator actions: the approval they answer */
 };
 
 /* The seed's decision-log schema plus what tells why. Returns a malloc'd single line ending in

@@ -63,9 +63,7 @@ struct decide_args {
         int count_code;
 };
 
-static int decide_step(struct runtime *rt, struct state *st, void *data) {
-        struct decide_args *a = data;
-        struct batch *b = a->b;
+int batch_decide_locked(struct runtime *rt, struct state *st, struct batch *b, int count_code) {
         int r;
 
         /* Read under the lock: reservations are ordered by time across instances. */
@@ -74,7 +72,9 @@ static int decide_step(struct runtime *rt, struct state *st, void *data) {
         for (size_t i = 0; i < b->n; i++) {
                 const struct alert *al = &b->alerts[i];
                 struct decision *d = &b->decisions[i];
-                if ((r = gates_evaluate(&rt->cfg, st, al, b->decided_ms / 1000, d, NULL)) < 0 ||
+                int64_t now = b->decided_ms / 1000;
+                if ((r = b->approved ? gates_evaluate_approval(&rt->cfg, st, al, b->approved, now, d, NULL)
+                                     : gates_evaluate(&rt->cfg, st, al, now, d, NULL)) < 0 ||
                     (r = gates_apply(&rt->cfg, st, al, d)) < 0 ||
                     (r = metrics_count_decision(st, d)) < 0)
                         return r;
@@ -83,7 +83,19 @@ static int decide_step(struct runtime *rt, struct state *st, void *data) {
                                            al->alertname)) < 0)
                         return r;
         }
-        return a->count_code ? metrics_count_request(st, a->count_code) : 0;
+        return count_code ? metrics_count_request(st, count_code) : 0;
+}
+
+static int decide_step(struct runtime *rt, struct state *st, void *data) {
+        struct decide_args *a = data;
+        return batch_decide_locked(rt, st, a->b, a->count_code);
+}
+
+void batch_undecide(struct batch *b) {
+        for (size_t i = 0; i < b->n; i++) {
+                decision_free(&b->decisions[i]);
+                b->decisions[i] = (struct decision) {};
+        }
 }
 
 int batch_decide(struct runtime *rt, struct batch *b, int count_code) {
@@ -91,10 +103,7 @@ int batch_decide(struct runtime *rt, struct batch *b, int count_code) {
         int r = rt_with_state(rt, STATE_LOCK_TIMEOUT_MS, decide_step, &a);
 
         if (r < 0)              /* nothing was saved: no decision may stand */
-                for (size_t i = 0; i < b->n; i++) {
-                        decision_free(&b->decisions[i]);
-                        b->decisions[i] = (struct decision) {};
-                }
+                batch_undecide(b);
         return r;
 }
 
@@ -267,7 +276,7 @@ void batch_log(struct runtime *rt, const struct batch *b) {
                 struct audit_record rec = {
                         .timestamp_ms = job ? job_ended_wall_ms(b, job) : b->decided_ms,
                         .source = rt->source, .alert = &b->alerts[i], .decision = &b->decisions[i],
-                        .job = job, .executor_args = rt->cfg.n_executor,
+                        .job = job, .executor_args = rt->cfg.n_executor, .by = b->by,
                 };
                 if (job && job->result == RESULT_SPAWN_FAILED)
                         rec.reason = "Executor could not be started";

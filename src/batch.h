@@ -23,6 +23,9 @@ struct batch {
         int64_t decided_mono_ms;                /* the same moment, monotonic (the jobs' clock) */
         int sigfd;                              /* SIGTERM/SIGINT, blocked from init on */
         const struct executor *executor;        /* direct, or systemd units */
+        const struct argv_list *approved;       /* an operator approved alerts[0] to run this (the
+                                                 * gates an approval skips: gates.h); NULL: not */
+        const char *by;                         /* the operator, for the records; NULL: none */
         char jobs_dir[4096];                    /* the unit executor's job files */
 };
 
@@ -35,6 +38,10 @@ void batch_free(struct batch *b);
 /* [lock] Decides every alert and applies each decision's plan before the next alert is decided,
  * counting the request's HTTP code when count_code != 0. 0 or -errno: then nothing was reserved. */
 int batch_decide(struct runtime *rt, struct batch *b, int count_code);
+/* The same inside a locked step the caller runs (an approval looks its alert up in the step that
+ * decides it). On the step's failure the caller undoes the decisions with batch_undecide(). */
+int batch_decide_locked(struct runtime *rt, struct state *st, struct batch *b, int count_code);
+void batch_undecide(struct batch *b);
 /* Starts the executions; none when a stop request has already come. */
 void batch_start(struct runtime *rt, struct batch *b);
 /* Until every execution has ended, or deadline_ms (monotonic; < 0: none) has passed. A stop

@@ -48,6 +48,14 @@
 #define STATE_MAX_SERIES_LABELS 8               /* labels of one series; metrics.c uses 2 at most */
 #define STATE_MAX_PAUSES        (CONFIG_MAX_ROUTES + 1) /* one per playbook, and one for all */
 
+/* Approvals (pending escalations, remediationctl approve) */
+#define APPROVAL_DEFAULT_MINUTES 60             /* config: a route's approval_minutes */
+#define APPROVAL_MAX_PENDING    64              /* held at once; then an escalation stays one */
+#define APPROVAL_LABELS_BYTES   4096            /* an alert's labels held for its approval, in all */
+#define APPROVAL_ID_BYTES       32              /* "CREATED-N", with its NUL */
+#define APPROVAL_KEEP_SEC       3600            /* a closed or expired one is kept this long after
+                                                 * its expiry, to say why it cannot be approved */
+
 /* Pauses (remediationctl pause) */
 #define PAUSE_MAX_SEC           (30 * 86400)    /* --for at most; a reboot restores pauses this old */
 #define PAUSE_NOTE_MAX          128             /* --reason TEXT, bytes: the gate's reason holds it */
@@ -58,8 +66,11 @@
 /* Audit (audit.c) */
 #define AUDIT_OUTPUT_CHARS      500             /* stdout/stderr in the decision log (seed) */
 /* One decision-log line, bytes: the parameters and the argv (EXEC_MAX_ARGS arguments of at most
- * EXEC_MAX_ARG_BYTES each, at most 6 bytes a byte when escaped), and 16 KiB for the rest. */
-#define AUDIT_LINE_MAX          (2 * 6 * EXEC_MAX_ARGS * EXEC_MAX_ARG_BYTES + 16384)
+ * EXEC_MAX_ARG_BYTES each, at most 6 bytes a byte when escaped), the labels (PAYLOAD_MAX_LABELS
+ * names and values of at most PAYLOAD_MAX_NAME and AUDIT_TEXT_CHARS characters, 6 bytes each when
+ * escaped), and 16 KiB for the rest. */
+#define AUDIT_LINE_MAX          (2 * 6 * EXEC_MAX_ARGS * EXEC_MAX_ARG_BYTES + \
+                                 6 * PAYLOAD_MAX_LABELS * (PAYLOAD_MAX_NAME + AUDIT_TEXT_CHARS) + 16384)
 #define AUDIT_TEXT_CHARS        256             /* any other untrusted string in the log */
 #define JOURNAL_ENTRY_MAX       32768           /* one journal entry (a datagram); ours stay under 16 KiB */
-#define JOURNAL_MAX_FIELDS      32              /* of one entry; ours have at most 17 */
+#define JOURNAL_MAX_FIELDS      32              /* of one entry; ours have at most 18 */

@@ -326,6 +326,12 @@ static int allow_mode(const struct place *p, const struct node *key, struct conf
         return 0;
 }
 
+static int allow_approval(const struct place *p, const struct node *key, struct config_error *err) {
+        if (alert_only(p))
+                return fail(err, key, "a route with playbook: none has no approvals: it never executes");
+        return 0;
+}
+
 static int allow_parameters(const struct place *p, const struct node *key,
                             struct config_error *err) {
         if (alert_only(p))
@@ -401,6 +407,8 @@ static const struct key route_keys[] = {
         INT("manual_mttr_minutes",      DEFAULT(0), 0, 1440, route, manual_mttr_minutes),
         { "mode", KEY_ENUM, OPTIONAL, .offset = FIELD(route, mode, char *), .allowed = allow_mode,
           .choices = (const char *const[]) { "live", "shadow", NULL } },
+        INT("approval_minutes",         DEFAULT(APPROVAL_DEFAULT_MINUTES), 0, 1440, route, approval_minutes,
+            .allowed = allow_approval),
 };
 
 static const struct key top_keys[] = {

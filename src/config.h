@@ -14,6 +14,7 @@ struct route {
         size_t n_parameters;
         int manual_mttr_minutes;        /* 0 when not set */
         char *mode;                     /* "live" or "shadow"; NULL: live */
+        int approval_minutes;           /* an escalation awaits an operator this long; 0: none */
 };
 
 struct config {

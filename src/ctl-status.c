@@ -201,6 +201,19 @@ static cJSON *status_json(struct ctl *c, struct state *st, const char *origin, i
                         cJSON_AddItemToArray(arr, o);
                 }
 
+        arr = cJSON_AddArrayToObject(doc, "pending_approvals");        /* remediationctl pending has the argv */
+        for (size_t i = 0; i < st->n_pending; i++) {
+                const struct pending *p = &st->pending[i];
+                if (p->closed != ACTION_NONE || now >= p->expires)
+                        continue;
+                o = cJSON_CreateObject();
+                cJSON_AddStringToObject(o, "id", p->id);
+                cJSON_AddStringToObject(o, "alert", p->alert);
+                cJSON_AddStringToObject(o, "playbook", p->playbook);
+                cJSON_AddNumberToObject(o, "expires_in_seconds", (double) (p->expires - now));
+                cJSON_AddItemToArray(arr, o);
+        }
+
         arr = cJSON_AddArrayToObject(doc, "pauses");
         for (size_t i = 0; i < st->n_pauses; i++) {
                 const struct pause *p = &st->pauses[i];
@@ -291,6 +304,18 @@ static void status_print(const cJSON *doc, const struct config *cfg) {
                         printf("%-32s %s\n", term_escape(e1, sizeof(e1), ctl_jstr(it, "alert")),
                                term_escape(e2, sizeof(e2), ctl_jstr(it, "playbook")));
         }
+
+        puts("\nPENDING APPROVALS (remediationctl pending, approve ID, deny ID)");
+        const cJSON *pending = cJSON_GetObjectItemCaseSensitive(doc, "pending_approvals");
+        if (!cJSON_GetArraySize(pending))
+                puts("(none)");
+        else
+                printf("%-20s %-32s %-22s %s\n", "ID", "ALERT", "PLAYBOOK", "EXPIRES IN");
+        cJSON_ArrayForEach(it, pending)
+                printf("%-20s %-32s %-22s %s\n", term_escape(e1, sizeof(e1), ctl_jstr(it, "id")),
+                       term_escape(e2, sizeof(e2), ctl_jstr(it, "alert")),
+                       term_escape(e3, sizeof(e3), ctl_jstr(it, "playbook")),
+                       ctl_span(a, ctl_jnum(it, "expires_in_seconds")));
 
         puts("\nPAUSES");
         const cJSON *pauses = cJSON_GetObjectItemCaseSensitive(doc, "pauses");

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include "gates.h"
 #include "util.h"
 
@@ -20,6 +21,7 @@ struct gate_ctx {
         const struct alert *a;
         int64_t now;
         struct decision *d;             /* what earlier gates found: route, argv, key, trial */
+        const struct argv_list *approved;       /* an operator approved exactly this; NULL: not */
 };
 
 /* Each gate returns 0 to let the alert pass, 1 when it stops it (v says why), or -ENOMEM. A gate
@@ -39,6 +41,15 @@ static int stop(struct gate_verdict *v, enum action action, const char *fmt, ...
         /* A reason may quote the alert: valid UTF-8 wherever it goes (answer, log, operator). */
         utf8_sanitize(v->reason, sizeof(v->reason), raw, strlen(raw), sizeof(raw));
         return 1;
+}
+
+static bool argv_equal(const struct argv_list *x, const struct argv_list *y) {
+        size_t i = 0;
+        if (x->n != y->n)
+                return false;
+        while (i < x->n && strcmp(x->v[i], y->v[i]) == 0)
+                i++;
+        return i == x->n;
 }
 
 static const char *playbook_of(const struct decision *d) {
@@ -152,10 +163,14 @@ static int gate_parameters(struct gate_ctx *g, struct gate_verdict *v) {
                 return r;
         if (r < 0)
                 return stop(v, ACTION_BLOCKED, "%s", why);
+        if (g->approved && !argv_equal(g->approved, &g->d->argv))
+                return stop(v, ACTION_BLOCKED, "The config now runs other arguments than those approved");
         return 0;
 }
 
 static int gate_idempotency(struct gate_ctx *g, struct gate_verdict *v) {
+        if (g->approved)                /* the escalation that is approved has passed it */
+                return 0;
         int r = idempotency_key(g->c, g->a, g->d->key, sizeof(g->d->key));
         if (r == -ENOMEM)
                 return r;
@@ -218,7 +233,7 @@ static int gate_circuit(struct gate_ctx *g, struct gate_verdict *v) {
 
 static int gate_confidence(struct gate_ctx *g, struct gate_verdict *v) {
         const struct route *r = g->d->route;
-        if (r && (r->confidence < g->c->confidence_threshold || r->requires_confirmation))
+        if (r && !g->approved && (r->confidence < g->c->confidence_threshold || r->requires_confirmation))
                 return stop(v, ACTION_ESCALATE, "Confidence %d%% (threshold: %d%%) or manual confirmation required",
                             r->confidence, g->c->confidence_threshold);
         return 0;
@@ -271,9 +286,60 @@ static void shadow(struct decision *d) {
         d->plan = (struct plan) { .at = d->plan.at };
 }
 
-int gates_evaluate(const struct config *c, const struct state *s, const struct alert *a, int64_t now,
-                   struct decision *d, struct gate_verdict *v) {
-        struct gate_ctx g = { c, s, a, now, d };
+/* Whether an alert's labels can be held for its approval exactly as the decision log records
+ * them (valid UTF-8, values within AUDIT_TEXT_CHARS), so that a reboot restores the same alert. */
+static bool labels_holdable(const struct alert *a) {
+        size_t total = 0;
+        for (size_t i = 0; i < a->n_labels; i++) {
+                const char *n = a->labels[i].name, *v = a->labels[i].value;
+                size_t ln = strlen(n), lv = strlen(v);
+                char tmp[AUDIT_TEXT_CHARS * 4 + 1];
+                total += ln + lv + 2;
+                if (lv > AUDIT_TEXT_CHARS || total > APPROVAL_LABELS_BYTES ||
+                    utf8_sanitize(tmp, sizeof(tmp), v, lv, AUDIT_TEXT_CHARS) != lv || memcmp(tmp, v, lv) != 0 ||
+                    utf8_sanitize(tmp, sizeof(tmp), n, ln, PAYLOAD_MAX_NAME) != ln || memcmp(tmp, n, ln) != 0)
+                        return false;
+        }
+        return true;
+}
+
+/* An escalation by the confidence gate awaits an operator for the route's approval_minutes: held
+ * as a new approval, or as the one already open for the same alert and arguments (a second firing
+ * is the same approval). Without room or with labels too long to hold, it stays an escalation. */
+static void plan_approval(const struct config *c, const struct state *s, const struct alert *a, int64_t now,
+                          struct decision *d) {
+        const struct pending *p = state_find_open_pending(s, a->alertname, d->argv.v, d->argv.n, now);
+        char raw[2 * sizeof(d->reason)], until[32];
+        const char *why = NULL;
+        struct tm tm;
+        time_t t;
+
+        (void) c;
+        if (p) {
+                snprintf(d->pending_id, sizeof(d->pending_id), "%s", p->id);
+                d->pending_expires = p->expires;
+        } else if (!state_pending_room(s, now, APPROVAL_MAX_PENDING))
+                why = "no approval: too many await one";
+        else if (!labels_holdable(a))
+                why = "no approval: its labels are too long or not UTF-8 to hold";
+        else {
+                state_next_pending_id(s, now, d->pending_id, sizeof(d->pending_id));
+                d->pending_expires = now + (int64_t) d->route->approval_minutes * 60;
+                d->plan.pending = true;
+        }
+        t = (time_t) d->pending_expires;
+        if (why)
+                snprintf(raw, sizeof(raw), "%s (%s)", d->reason, why);
+        else if (gmtime_r(&t, &tm) && strftime(until, sizeof(until), "%Y-%m-%d %H:%M:%S", &tm))
+                snprintf(raw, sizeof(raw), "%s; awaiting approval %s until %s UTC", d->reason, d->pending_id, until);
+        else
+                snprintf(raw, sizeof(raw), "%s; awaiting approval %s", d->reason, d->pending_id);
+        utf8_sanitize(d->reason, sizeof(d->reason), raw, strlen(raw), sizeof(d->reason));
+}
+
+static int evaluate(const struct config *c, const struct state *s, const struct alert *a,
+                    const struct argv_list *approved, int64_t now, struct decision *d, struct gate_verdict *v) {
+        struct gate_ctx g = { c, s, a, now, d, approved };
         bool failed = false;
         size_t i;
 
@@ -297,7 +363,7 @@ int gates_evaluate(const struct config *c, const struct state *s, const struct a
                         if (!v)
                                 break;
                 }
-                if (r == 0 && undecided && gv->gate == GATE_IDEMPOTENCY)
+                if (r == 0 && undecided && gv->gate == GATE_IDEMPOTENCY && !approved)
                         d->plan.record_key = true;
         }
         if (d->action == ACTION_NONE && !failed) {
@@ -309,7 +375,21 @@ int gates_evaluate(const struct config *c, const struct state *s, const struct a
         }
         if (!failed && config_route_shadow(d->route) && after_routing(d->gate))
                 shadow(d);
+        else if (!failed && d->action == ACTION_ESCALATE && d->gate == GATE_CONFIDENCE &&
+                 d->route->approval_minutes > 0 && d->argv.n > 0)
+                plan_approval(c, s, a, now, d);
         return v ? (int) i : 0;
+}
+
+int gates_evaluate(const struct config *c, const struct state *s, const struct alert *a, int64_t now,
+                   struct decision *d, struct gate_verdict *v) {
+        return evaluate(c, s, a, NULL, now, d, v);
+}
+
+int gates_evaluate_approval(const struct config *c, const struct state *s, const struct alert *a,
+                            const struct argv_list *argv, int64_t now, struct decision *d,
+                            struct gate_verdict *v) {
+        return evaluate(c, s, a, argv, now, d, v);
 }
 
 int gates_apply(const struct config *c, struct state *s, const struct alert *a, const struct decision *d) {
@@ -326,6 +406,19 @@ int gates_apply(const struct config *c, struct state *s, const struct alert *a, 
                         return -ENOMEM;
                 breaker_apply(c, b, BREAKER_TRIAL, false, p->at);
         }
+        if (p->pending) {
+                char *labels[2 * PAYLOAD_MAX_LABELS];
+                for (size_t i = 0; i < a->n_labels; i++)
+                        labels[2 * i] = (char *) a->labels[i].name, labels[2 * i + 1] = (char *) a->labels[i].value;
+                struct pending hold = {
+                        .id = (char *) d->pending_id, .created = p->at, .expires = d->pending_expires,
+                        .alert = (char *) a->alertname, .playbook = d->route->playbook,
+                        .fingerprint = (char *) a->fingerprint, .labels = labels, .n_labels = a->n_labels,
+                        .argv = (char **) d->argv.v, .n_argv = d->argv.n,
+                };
+                if ((r = state_add_pending(s, &hold, p->at, APPROVAL_MAX_PENDING)) < 0)
+                        return r == -ENOMEM ? r : 0;    /* full meanwhile: it stays an escalation */
+        }
         return 0;
 }
 
@@ -335,6 +428,7 @@ void gates_prune(const struct config *c, struct state *s, int64_t now) {
                 execs = cooldown;
         state_prune(s, now, execs, (int64_t) c->idempotency_window_minutes * 60);
         state_prune_pauses(s, now);
+        state_prune_pending(s, now - APPROVAL_KEEP_SEC);
         /* A running entry older than any instance can live was left by a killed one. */
         state_prune_running(s, now - breaker_trial_lease(c));
 }

@@ -22,6 +22,8 @@ struct plan {
         bool reserve;                   /* an execution slot: counts against every limit and starts
                                          * the playbook's cooldown */
         bool trial;                     /* takes the half-open breaker's one trial */
+        bool pending;                   /* holds the escalation for an operator's approval, as
+                                         * decision.pending_id */
 };
 
 struct decision {
@@ -33,6 +35,9 @@ struct decision {
         const char *service;            /* first override label present, or NULL */
         struct argv_list argv;          /* expanded executor + parameters (from the parameter gate on) */
         bool trial;                     /* a half-open breaker would let this one through as its trial */
+        char pending_id[APPROVAL_ID_BYTES];     /* the approval it awaits (new or the one already
+                                                 * held for it), or that approved it; "" none */
+        int64_t pending_expires;
         struct plan plan;
 };
 
@@ -54,6 +59,12 @@ struct gate_verdict {
  * could not be evaluated: then d->action is ACTION_NONE. The caller frees d with decision_free. */
 int gates_evaluate(const struct config *c, const struct state *s, const struct alert *a, int64_t now,
                    struct decision *d, struct gate_verdict *v);
+/* The same for an alert an operator approved to run exactly `argv`: the idempotency and confidence
+ * gates pass (they decided the escalation), and the parameter gate stops it when the config now
+ * expands anything else. */
+int gates_evaluate_approval(const struct config *c, const struct state *s, const struct alert *a,
+                            const struct argv_list *argv, int64_t now, struct decision *d,
+                            struct gate_verdict *v);
 /* Carries out d's plan on s. 0 or -ENOMEM. */
 int gates_apply(const struct config *c, struct state *s, const struct alert *a, const struct decision *d);
 void decision_free(struct decision *d);

@@ -163,6 +163,49 @@ static const char *str(const cJSON *o, const char *name) {
         return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* The strings of a decision-log array, or of an object's members as name, value, ... (views). */
+static size_t strings(const cJSON *v, bool pairs, char **out, size_t max) {
+        const cJSON *it;
+        size_t n = 0;
+        cJSON_ArrayForEach(it, v) {
+                if (!cJSON_IsString(it) || n + 2 > max)
+                        return n;
+                if (pairs)
+                        out[n++] = it->string;
+                out[n++] = it->valuestring;
+        }
+        return n;
+}
+
+/* An escalation held for approval, restored as it was logged; an operator's answer closes it. */
+static int replay_approval(struct replay *rp, const cJSON *line, enum action action, int64_t at) {
+        const char *id = str(line, "approval_id");
+        const cJSON *until = cJSON_GetObjectItemCaseSensitive(line, "until");
+        char *labels[2 * PAYLOAD_MAX_LABELS], *argv[EXEC_MAX_ARGS];
+
+        if (!id || strlen(id) >= APPROVAL_ID_BYTES)
+                return 0;
+        if (action == ACTION_APPROVE || action == ACTION_DENY) {
+                struct pending *p = state_pending(rp->s, id);
+                return p && p->closed == ACTION_NONE ? state_close_pending(p, action, str(line, "operator") ?: "?", at) : 0;
+        }
+        struct pending p = {
+                .id = (char *) id, .created = at, .alert = (char *) str(line, "alert"),
+                .playbook = (char *) str(line, "playbook"), .fingerprint = (char *) (str(line, "fingerprint") ?: ""),
+                .labels = labels, .argv = argv,
+        };
+        if (!cJSON_IsNumber(until) || !(until->valuedouble >= 0 && until->valuedouble <= HISTORY_MAX_TIMESTAMP) ||
+            !p.alert || !p.playbook)
+                return 0;
+        p.expires = (int64_t) until->valuedouble;
+        p.n_labels = strings(cJSON_GetObjectItemCaseSensitive(line, "labels"), true, labels, ELEMENTSOF(labels)) / 2;
+        p.n_argv = strings(cJSON_GetObjectItemCaseSensitive(line, "argv"), false, argv, ELEMENTSOF(argv));
+        if (p.n_argv == 0)
+                return 0;
+        int r = state_add_pending(rp->s, &p, at, APPROVAL_MAX_PENDING);
+        return r == -ENOMEM ? r : 0;            /* -EEXIST: a second firing of one held already */
+}
+
 /* Whether a line, as the handler writes it, can change the state the rebuild restores: an
  * execution, an operator's override, or a decision that recorded an idempotency key. The rest (a
  * flood of unrouted alerts, say) is passed over unparsed. cJSON escapes every quote inside a
@@ -170,7 +213,8 @@ static const char *str(const cJSON *o, const char *name) {
 static bool replay_matters(const char *line, size_t len) {
         static const char *const marks[] = {
                 ",\"action\":\"executed\",", ",\"action\":\"reset_breaker\",",
-                ",\"action\":\"forget\",", ",\"key\":\"",
+                ",\"action\":\"forget\",", ",\"key\":\"", ",\"result\":\"pending\",",
+                ",\"action\":\"approve\",", ",\"action\":\"deny\",",
         };
         for (size_t i = 0; i < ELEMENTSOF(marks); i++)
                 if (memmem(line, len, marks[i], strlen(marks[i])))
@@ -218,6 +262,9 @@ static int replay_line(const cJSON *line, void *data) {
         int64_t started = ended - (int64_t) ddur;
         if (action == ACTION_PAUSE || action == ACTION_RESUME)
                 return replay_pause(rp, line, action, ended);
+        if (((action == ACTION_ESCALATE && result == RESULT_PENDING) || action == ACTION_APPROVE ||
+             action == ACTION_DENY) && (r = replay_approval(rp, line, action, ended)) < 0)
+                return r;
         /* The idempotency key a decision recorded, and an operator's forgetting it. */
         if (key && strlen(key) < GATE_KEY_BYTES) {
                 if (action == ACTION_FORGET) {
@@ -262,6 +309,9 @@ int history_rebuild(const struct config *c, const char *log_path, int64_t now, s
                 horizon = (int64_t) c->reset_timeout_minutes * 60 * 2;
         if ((int64_t) c->idempotency_window_minutes * 60 > horizon)
                 horizon = (int64_t) c->idempotency_window_minutes * 60;
+        for (size_t i = 0; i < c->n_routes; i++)        /* and the approvals still to be answered */
+                if ((int64_t) c->routes[i].approval_minutes * 60 + APPROVAL_KEEP_SEC > horizon)
+                        horizon = (int64_t) c->routes[i].approval_minutes * 60 + APPROVAL_KEEP_SEC;
         /* First the pauses, from further back: they are read, never parsed, on the way. */
         int r = history_read_kept(log_path, now - PAUSE_MAX_SEC, 0, pause_matters, replay_line, &rp, NULL);
         /* Lines stamped at most an instance's life (the trial lease) before they were written. */

@@ -98,9 +98,14 @@ static void respond_processed(const struct request *rq) {
                 cJSON_AddItemToObject(r, "gate", d->gate ? cJSON_CreateString(gate_name(d->gate)) : cJSON_CreateNull());
                 cJSON_AddItemToObject(r, "playbook", d->route && d->route->playbook ?
                                       cJSON_CreateString(d->route->playbook) : cJSON_CreateNull());
-                cJSON_AddItemToObject(r, "result", job ? cJSON_CreateString(result_name(job->result))
-                                                       : cJSON_CreateNull());
+                bool pending = !job && d->action == ACTION_ESCALATE && d->pending_id[0];
+                cJSON_AddItemToObject(r, "result", job ? cJSON_CreateString(result_name(job->result)) :
+                                      pending ? cJSON_CreateString(result_name(RESULT_PENDING)) : cJSON_CreateNull());
                 cJSON_AddStringToObject(r, "reason", d->reason);
+                if (pending) {          /* what to approve, and until when */
+                        cJSON_AddStringToObject(r, "approval_id", d->pending_id);
+                        cJSON_AddNumberToObject(r, "expires", (double) d->pending_expires);
+                }
                 cJSON_AddItemToArray(results, r);
         }
         respond_json(200, NULL, o);

@@ -99,6 +99,12 @@ char *metrics_render(const struct config *c, const struct state *s, int64_t now)
                         strbuf_printf(&b, "remediation_paused{playbook=\"%s\"} %d\n", pb,
                                       state_find_pause(s, pb, now) || state_find_pause(s, "", now));
         }
+        int open = 0;
+        for (size_t i = 0; i < s->n_pending; i++)
+                open += s->pending[i].closed == ACTION_NONE && now < s->pending[i].expires;
+        strbuf_printf(&b, "# HELP remediation_approvals_pending Escalations awaiting an operator's approval.\n"
+                          "# TYPE remediation_approvals_pending gauge\n"
+                          "remediation_approvals_pending %d\n", open);
         strbuf_printf(&b, "# HELP remediation_rate_limit_executions Executions counted against the hourly limits now.\n"
                           "# TYPE remediation_rate_limit_executions gauge\n"
                           "remediation_rate_limit_executions{scope=\"global\"} %d\n",

@@ -10,9 +10,12 @@
  *   remediationctl [OPTIONS] report [--since 24h|7d|Nh|Nd] [--json]
  *   remediationctl [OPTIONS] pause [PLAYBOOK] [--for DURATION] [--reason TEXT]
  *   remediationctl [OPTIONS] resume [PLAYBOOK]
+ *   remediationctl [OPTIONS] pending [--json]
+ *   remediationctl [OPTIONS] approve ID
+ *   remediationctl [OPTIONS] deny ID
  *
  * OPTIONS are the handler's: --config FILE, --state-dir DIR, --decision-log FILE, same defaults.
- * `run`, `reset-breaker`, `forget`, `pause` and `resume` change the state only in the handler's locked step
+ * `run`, `reset-breaker`, `forget`, `pause`, `resume`, `approve` and `deny` change the state only in the handler's locked step
  * (rt_with_state) and record what they did in the decision log and the journal; `status`,
  * `explain` and `report` only read.
  *
@@ -20,9 +23,9 @@
  *   0  done; run: the playbook ran and succeeded; explain: every alert would execute
  *   1  error: invalid config, state or decision log unusable (run: nothing was executed)
  *   2  usage; or nothing to act on: no route runs PLAYBOOK, no breaker to reset, no such key,
- *      nothing paused to resume
- *   3  run: the playbook ran and failed, timed out or was aborted
- *   4  run, explain: blocked by a gate
+ *      nothing paused to resume, no such approval or one already answered or expired
+ *   3  run, approve: the playbook ran and failed, timed out or was aborted
+ *   4  run, explain, approve: blocked by a gate (an approval then stays pending)
  *   5  run, explain: escalated (confidence below the threshold or confirmation required)
  *   6  run, explain: skipped (resolved, no route, alert-only route, shadow route)
  * explain exits with the code `run` would have for the first alert that would not execute. */
@@ -310,6 +313,9 @@ static const struct command {
         { "report",        cmd_report,        OPT_JSON | OPT_SINCE,                       0, 0 },
         { "pause",         ctl_pause,         OPT_FOR | OPT_REASON,                       0, 1 },
         { "resume",        ctl_resume,        0,                                          0, 1 },
+        { "pending",       ctl_pending,       OPT_JSON,                                   0, 0 },
+        { "approve",       ctl_approve,       0,                                          1, 1 },
+        { "deny",          ctl_deny,          0,                                          1, 1 },
 };
 
 static void usage(FILE *f) {
@@ -338,6 +344,11 @@ static void usage(FILE *f) {
               "                              gate `paused`, until resumed or for DURATION (Nm|Nh|Nd,\n"
               "                              at most 30d); decided and recorded as ever (logged)\n"
               "  resume [PLAYBOOK]           ends the pause of PLAYBOOK (default: the one of all) (logged)\n"
+              "  pending [--json]            escalations awaiting approval: id, alert, the exact argv,\n"
+              "                              when each expires (the route's approval_minutes)\n"
+              "  approve ID                  runs it once, through the gates that still apply (not\n"
+              "                              idempotency, not confidence), as the handler would (logged)\n"
+              "  deny ID                     closes it unrun (logged)\n"
               "\n"
               "Defaults: --config " DEFAULT_CONFIG "\n"
               "          --state-dir " DEFAULT_STATE_DIR "\n"
@@ -347,9 +358,9 @@ static void usage(FILE *f) {
               "  0  done; run: executed and succeeded; explain: every alert would execute\n"
               "  1  error: invalid config, state or decision log unusable (run: nothing executed)\n"
               "  2  usage, or nothing to act on (no route runs PLAYBOOK, no breaker to reset, no such key,\n"
-              "     nothing paused to resume)\n"
-              "  3  run: executed and failed, timed out or was aborted\n"
-              "  4  run, explain: blocked by a gate\n"
+              "     nothing paused to resume, no such approval, or one answered or expired)\n"
+              "  3  run, approve: executed and failed, timed out or was aborted\n"
+              "  4  run, explain, approve: blocked by a gate (an approval then stays pending)\n"
               "  5  run, explain: escalated (confidence or confirmation)\n"
               "  6  run, explain: skipped (resolved, no route, alert-only route, shadow route)\n"
               "  explain exits as run would for the first alert that would not execute.\n", f);

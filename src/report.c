@@ -43,6 +43,9 @@ struct report {
         struct shadow_stats *shadows;
         size_t n_shadows;
         int decisions, executed, blocked, escalated, skipped, shadowed, operator_actions;
+        struct tally *held;             /* the approvals escalations were held for, by id */
+        size_t n_held;
+        int approved, denied;           /* and the operators' answers */
         int executed_by_source[_SOURCE_MAX];
         int hours[24];                  /* decisions by UTC hour of day */
         double minutes_saved;
@@ -80,6 +83,7 @@ void report_free(struct report *r) {
         free_tallies(r->gates, r->n_gates);
         free_tallies(r->alerts, r->n_alerts);
         free_tallies(r->sources, r->n_sources);
+        free_tallies(r->held, r->n_held);
         for (size_t i = 0; i < r->n_shadows; i++) {
                 free(r->shadows[i].alert), free(r->shadows[i].playbook);
                 free_tallies(r->shadows[i].stopped, r->shadows[i].n_stopped);
@@ -224,10 +228,17 @@ int report_add(const cJSON *line, void *data) {
         bool escalated = action == ACTION_ESCALATE, skipped = action == ACTION_SKIPPED;
         bool shadowed = action == ACTION_SHADOW;
         if (action == ACTION_RESET_BREAKER || action == ACTION_FORGET || action == ACTION_PAUSE ||
-            action == ACTION_RESUME) {
+            action == ACTION_RESUME || action == ACTION_APPROVE || action == ACTION_DENY) {
                 r->operator_actions++;
+                r->approved += action == ACTION_APPROVE;
+                r->denied += action == ACTION_DENY;
                 return 0;
         }
+        /* A second firing of an alert held already is the same approval: counted once. */
+        const char *id = str(line, "approval_id");
+        if (action == ACTION_ESCALATE && result_from_name(str(line, "result")) == RESULT_PENDING && id &&
+            !tally(&r->held, &r->n_held, id))
+                return -ENOMEM;
         if (!executed && !blocked && !escalated && !skipped && !shadowed)
                 return 0;                       /* no word of ours */
         r->decisions++;
@@ -310,6 +321,10 @@ cJSON *report_json(const struct report *r, size_t skipped) {
         cJSON_AddNumberToObject(doc, "skipped", r->skipped);
         cJSON_AddNumberToObject(doc, "shadow", r->shadowed);
         cJSON_AddNumberToObject(doc, "operator_actions", r->operator_actions);
+        o = cJSON_AddObjectToObject(doc, "approvals");
+        cJSON_AddNumberToObject(o, "held", (double) r->n_held);
+        cJSON_AddNumberToObject(o, "approved", r->approved);
+        cJSON_AddNumberToObject(o, "denied", r->denied);
         cJSON_AddNumberToObject(doc, "skipped_lines", (double) skipped);
         o = cJSON_AddObjectToObject(doc, "executed_by_source");
         for (int i = SOURCE_NONE + 1; o && i < _SOURCE_MAX; i++)
@@ -452,6 +467,10 @@ void report_print(FILE *f, const cJSON *doc) {
         if (num(doc, "shadow") > 0)
                 fprintf(f, ", %.0f shadow", num(doc, "shadow"));
         fprintf(f, "; operator actions: %.0f\n", num(doc, "operator_actions"));
+        const cJSON *ap = cJSON_GetObjectItemCaseSensitive(doc, "approvals");
+        if (num(ap, "held") + num(ap, "approved") + num(ap, "denied") > 0)
+                fprintf(f, "Approvals: %.0f escalations held for one, %.0f approved, %.0f denied\n", num(ap, "held"),
+                        num(ap, "approved"), num(ap, "denied"));
         if (num(doc, "skipped_lines") > 0)
                 fprintf(f, "warning: %.0f lines of the window did not parse\n", num(doc, "skipped_lines"));
 

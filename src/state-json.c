@@ -157,8 +157,72 @@ static int parse_pauses(const cJSON *pauses, struct state *s) {
         return 0;
 }
 
+/* An array of strings, or an object of strings (name, value, ... in *ret, n pairs); NULL items
+ * (unused) end a partial list. */
+static int get_strings(const cJSON *v, bool pairs, size_t max, char ***ret, size_t *ret_n) {
+        const cJSON *it;
+        size_t n = 0;
+
+        if (!(pairs ? cJSON_IsObject(v) : cJSON_IsArray(v)) || (size_t) cJSON_GetArraySize(v) > max)
+                return -EBADMSG;
+        char **strv = calloc(2 * (size_t) cJSON_GetArraySize(v) + 1, sizeof(*strv));
+        if (!strv)
+                return -ENOMEM;
+        cJSON_ArrayForEach(it, v) {
+                if (!cJSON_IsString(it) || !utf8_valid(it->valuestring) || (pairs && !utf8_valid(it->string)))
+                        goto bad;
+                if (pairs)
+                        strv[n++] = (char *) it->string;
+                strv[n++] = it->valuestring;
+        }
+        *ret = strv;
+        *ret_n = pairs ? n / 2 : n;
+        return 0;
+bad:
+        free(strv);
+        return -EBADMSG;
+}
+
+static int parse_pending(const cJSON *pending, struct state *s) {
+        const cJSON *it;
+
+        if (cJSON_GetArraySize(pending) > APPROVAL_MAX_PENDING)
+                return -EBADMSG;
+        cJSON_ArrayForEach(it, pending) {
+                struct pending p = {};
+                const char *closed;
+                int r;
+                /* Views into the tree: state_add_pending() copies them. */
+                if (!(p.id = (char *) get_str(it, "id")) || strlen(p.id) >= APPROVAL_ID_BYTES ||
+                    get_int(it, "created", &p.created) < 0 || get_int(it, "expires", &p.expires) < 0 ||
+                    !(p.alert = (char *) get_str(it, "alert")) || !(p.playbook = (char *) get_str(it, "playbook")) ||
+                    !(p.fingerprint = (char *) get_str(it, "fingerprint")) || !(closed = get_str(it, "closed")) ||
+                    get_int(it, "closed_at", &p.closed_at) < 0)
+                        return -EBADMSG;
+                p.closed = action_from_name(closed);
+                if (*closed && p.closed != ACTION_APPROVE && p.closed != ACTION_DENY)
+                        return -EBADMSG;
+                const cJSON *by = cJSON_GetObjectItemCaseSensitive(it, "operator");
+                if (!cJSON_IsNull(by) && !(p.by = (char *) get_str(it, "operator")))
+                        return -EBADMSG;
+                if ((r = get_strings(cJSON_GetObjectItemCaseSensitive(it, "labels"), true, PAYLOAD_MAX_LABELS,
+                                     &p.labels, &p.n_labels)) < 0)
+                        return r;
+                if ((r = get_strings(cJSON_GetObjectItemCaseSensitive(it, "argv"), false, EXEC_MAX_ARGS,
+                                     &p.argv, &p.n_argv)) < 0) {
+                        free(p.labels);
+                        return r;
+                }
+                r = state_add_pending(s, &p, p.created, APPROVAL_MAX_PENDING);
+                free(p.labels), free(p.argv);
+                if (r < 0)
+                        return r == -ENOMEM ? r : -EBADMSG;
+        }
+        return 0;
+}
+
 static int parse_into(const cJSON *root, int version, struct state *s) {
-        const cJSON *it, *execs, *breakers, *keys, *counters, *running, *pauses;
+        const cJSON *it, *execs, *breakers, *keys, *counters, *running, *pauses, *pending;
         int64_t a, b, c;
         const char *x, *y;
         int r;
@@ -166,10 +230,10 @@ static int parse_into(const cJSON *root, int version, struct state *s) {
         if (section(root, "executions", version == 1, &execs) < 0 ||
             section(root, "breakers", false, &breakers) < 0 || section(root, "idempotency", false, &keys) < 0 ||
             section(root, "counters", false, &counters) < 0 || section(root, "running", true, &running) < 0 ||
-            section(root, "pauses", true, &pauses) < 0)
+            section(root, "pauses", true, &pauses) < 0 || section(root, "pending", true, &pending) < 0)
                 return -EBADMSG;
         r = version == 1 ? parse_execs_v1(execs, s) : parse_execs(execs, s);
-        if (r < 0 || (r = parse_pauses(pauses, s)) < 0)
+        if (r < 0 || (r = parse_pauses(pauses, s)) < 0 || (r = parse_pending(pending, s)) < 0)
                 return r;
         cJSON_ArrayForEach(it, breakers) {
                 if (get_int(it, "failures", &a) < 0 || get_int(it, "opened_at", &b) < 0 ||
@@ -426,6 +490,40 @@ char *state_format(const struct state *s) {
                 out_key(&o, false, "reason");
                 out_str(&o, p->reason);
                 out_lit(&o, i + 1 < s->n_pauses ? "}" : "}]");
+        }
+        for (size_t i = 0; i < s->n_pending; i++) {   /* as the pauses: only when there are some */
+                const struct pending *p = &s->pending[i];
+                out_lit(&o, i ? ",{" : ",\"pending\":[{");
+                out_key(&o, true, "id");
+                out_str(&o, p->id);
+                out_int_member(&o, ",", "created", p->created);
+                out_int_member(&o, ",", "expires", p->expires);
+                out_key(&o, false, "alert");
+                out_str(&o, p->alert);
+                out_key(&o, false, "playbook");
+                out_str(&o, p->playbook);
+                out_key(&o, false, "fingerprint");
+                out_str(&o, p->fingerprint);
+                out_lit(&o, ",\"labels\":{");
+                for (size_t k = 0; k < p->n_labels; k++) {
+                        out_key(&o, k == 0, p->labels[2 * k]);
+                        out_str(&o, p->labels[2 * k + 1]);
+                }
+                out_lit(&o, "},\"argv\":[");
+                for (size_t k = 0; k < p->n_argv; k++) {
+                        out_lit(&o, k ? "," : "");
+                        out_str(&o, p->argv[k]);
+                }
+                out_lit(&o, "]");
+                out_key(&o, false, "closed");
+                out_str(&o, action_name(p->closed));
+                out_key(&o, false, "operator");
+                if (p->by)
+                        out_str(&o, p->by);
+                else
+                        out_lit(&o, "null");
+                out_int_member(&o, ",", "closed_at", p->closed_at);
+                out_lit(&o, i + 1 < s->n_pending ? "}" : "}]");
         }
         out_lit(&o, ",\"counters\":{");
         for (size_t i = 0; i < s->n_counters; i++) {

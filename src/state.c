@@ -1,7 +1,8 @@
 /* The state in memory: executions, breakers, idempotency keys (with their index), counters,
- * running playbooks, pauses. Its JSON form is in state-json.c. */
+ * running playbooks, pauses, pending approvals. Its JSON form is in state-json.c. */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bounds.h"
@@ -10,6 +11,18 @@
 
 /* Every array here grows only through GROW (util.h) and shrinks only by its count, so it always
  * has room for the next power of two of its elements. */
+
+static void strv_free(char **v, size_t n) {
+        for (size_t i = 0; v && i < n; i++)
+                free(v[i]);
+        free(v);
+}
+
+static void pending_free(struct pending *p) {
+        free(p->id), free(p->alert), free(p->playbook), free(p->fingerprint), free(p->by);
+        strv_free(p->labels, 2 * p->n_labels);
+        strv_free(p->argv, p->n_argv);
+}
 
 void state_free(struct state *s) {
         for (size_t i = 0; i < s->n_names; i++)
@@ -24,8 +37,10 @@ void state_free(struct state *s) {
                 free(s->running[i].playbook), free(s->running[i].alert);
         for (size_t i = 0; i < s->n_pauses; i++)
                 free(s->pauses[i].playbook), free(s->pauses[i].by), free(s->pauses[i].reason);
+        for (size_t i = 0; i < s->n_pending; i++)
+                pending_free(&s->pending[i]);
         free(s->execs), free(s->names), free(s->breakers), free(s->keys), free(s->counters), free(s->running);
-        free(s->pauses);
+        free(s->pauses), free(s->pending);
         free(s->key_slots);
         *s = (struct state) {};
 }
@@ -368,4 +383,123 @@ void state_prune_pauses(struct state *s, int64_t now) {
                 s->pauses[j++] = s->pauses[i];
         }
         s->n_pauses = j;
+}
+
+/* ---- pending approvals ---- */
+
+const struct pending *state_find_pending(const struct state *s, const char *id) {
+        for (size_t i = 0; i < s->n_pending; i++)
+                if (strcmp(s->pending[i].id, id) == 0)
+                        return &s->pending[i];
+        return NULL;
+}
+
+struct pending *state_pending(struct state *s, const char *id) {
+        return (struct pending *) state_find_pending(s, id);
+}
+
+static bool pending_open(const struct pending *p, int64_t now) {
+        return p->closed == ACTION_NONE && now < p->expires;
+}
+
+const struct pending *state_find_open_pending(const struct state *s, const char *alert, char *const *argv,
+                                              size_t n_argv, int64_t now) {
+        for (size_t i = 0; i < s->n_pending; i++) {
+                const struct pending *p = &s->pending[i];
+                size_t k = 0;
+                if (!pending_open(p, now) || p->n_argv != n_argv || strcmp(p->alert, alert) != 0)
+                        continue;
+                while (k < n_argv && strcmp(p->argv[k], argv[k]) == 0)
+                        k++;
+                if (k == n_argv)
+                        return p;
+        }
+        return NULL;
+}
+
+/* The oldest closed or expired one, or n_pending. */
+static size_t pending_evictable(const struct state *s, int64_t now) {
+        size_t best = s->n_pending;
+        for (size_t i = 0; i < s->n_pending; i++)
+                if (!pending_open(&s->pending[i], now) &&
+                    (best == s->n_pending || s->pending[i].expires < s->pending[best].expires))
+                        best = i;
+        return best;
+}
+
+bool state_pending_room(const struct state *s, int64_t now, size_t max_pending) {
+        return s->n_pending < max_pending || pending_evictable(s, now) < s->n_pending;
+}
+
+void state_next_pending_id(const struct state *s, int64_t created, char *buf, size_t size) {
+        char prefix[32];
+        unsigned long n = 0;
+        int len = snprintf(prefix, sizeof(prefix), "%lld-", (long long) created);
+
+        for (size_t i = 0; i < s->n_pending; i++)
+                if (strncmp(s->pending[i].id, prefix, (size_t) len) == 0) {
+                        unsigned long k = strtoul(s->pending[i].id + len, NULL, 10);
+                        if (k > n)
+                                n = k;
+                }
+        snprintf(buf, size, "%s%lu", prefix, n + 1);
+}
+
+static char **strv_copy(char *const *v, size_t n) {
+        char **c = calloc(n + 1, sizeof(*c));
+        for (size_t i = 0; c && i < n; i++)
+                if (!(c[i] = strdup(v[i]))) {
+                        strv_free(c, i);
+                        return NULL;
+                }
+        return c;
+}
+
+int state_add_pending(struct state *s, const struct pending *p, int64_t now, size_t max_pending) {
+        if (state_find_pending(s, p->id))
+                return -EEXIST;
+        if (s->n_pending >= max_pending) {
+                size_t old = pending_evictable(s, now);
+                if (old == s->n_pending)
+                        return -E2BIG;
+                pending_free(&s->pending[old]);
+                memmove(&s->pending[old], &s->pending[old + 1], (--s->n_pending - old) * sizeof(*s->pending));
+        }
+        struct pending c = {
+                .id = strdup(p->id), .created = p->created, .expires = p->expires, .alert = strdup(p->alert),
+                .playbook = strdup(p->playbook), .fingerprint = strdup(p->fingerprint ? p->fingerprint : ""),
+                .labels = strv_copy(p->labels, 2 * p->n_labels), .n_labels = p->n_labels,
+                .argv = strv_copy(p->argv, p->n_argv), .n_argv = p->n_argv,
+                .closed = p->closed, .by = p->by ? strdup(p->by) : NULL, .closed_at = p->closed_at,
+        };
+        if (!c.id || !c.alert || !c.playbook || !c.fingerprint || !c.labels || !c.argv || (p->by && !c.by) ||
+            !GROW(s->pending, s->n_pending)) {
+                pending_free(&c);
+                return -ENOMEM;
+        }
+        s->pending[s->n_pending++] = c;
+        return 0;
+}
+
+int state_close_pending(struct pending *p, enum action how, const char *by, int64_t at) {
+        char *copy = strdup(by);
+        if (!copy)
+                return -ENOMEM;
+        free(p->by);
+        p->by = copy;
+        p->closed = how;
+        p->closed_at = at;
+        return 0;
+}
+
+void state_prune_pending(struct state *s, int64_t before) {
+        size_t j = 0;
+        for (size_t i = 0; i < s->n_pending; i++) {
+                if (s->pending[i].expires <= before) {
+                        pending_free(&s->pending[i]);
+                        continue;
+                }
+                s->pending[j++] = s->pending[i];
+        }
+        s->n_pending = j;
 }

@@ -1,8 +1,10 @@
 /* What the gates remember between instances, in memory and as versioned JSON. Pure: no files,
  * no clocks (store.c owns the directory). */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "vocab.h"
 
 #define STATE_VERSION 2                /* 1: executions as an array of objects; still read */
 
@@ -41,6 +43,19 @@ struct pause {                          /* an operator's pause: alerts for the p
         char *reason;                   /* the paused gate's sentence: who, until when, why */
 };
 
+struct pending {                        /* an escalated alert awaiting an operator's approval */
+        char *id;                       /* "CREATED-N": N-th of its second */
+        int64_t created, expires;       /* approvable while now < expires */
+        char *alert, *playbook, *fingerprint;
+        char **labels;                  /* name, value, name, value ...: 2 * n_labels strings */
+        size_t n_labels;
+        char **argv;                    /* exactly what approving it runs */
+        size_t n_argv;
+        enum action closed;             /* ACTION_NONE while open; ACTION_APPROVE or ACTION_DENY */
+        char *by;                       /* who closed it; NULL while open */
+        int64_t closed_at;
+};
+
 struct state {
         struct execution *execs;   size_t n_execs;
         char **names;              size_t n_names;      /* executions' names: a copy per run of equal ones */
@@ -50,6 +65,7 @@ struct state {
         struct counter *counters;  size_t n_counters;
         struct running *running;   size_t n_running;
         struct pause *pauses;      size_t n_pauses;
+        struct pending *pending;   size_t n_pending;
 };
 
 void state_free(struct state *s);
@@ -88,3 +104,22 @@ int state_put_pause(struct state *s, const char *playbook, int64_t since, int64_
                     const char *reason);
 int state_remove_pause(struct state *s, const char *playbook);  /* 0 or -ENOENT */
 void state_prune_pauses(struct state *s, int64_t now);          /* drops the pauses that ended */
+
+/* The pending approval with this id, open or closed, or NULL. */
+const struct pending *state_find_pending(const struct state *s, const char *id);
+struct pending *state_pending(struct state *s, const char *id);
+/* The open one, not expired at now, that would run argv for alert, or NULL: a second firing is
+ * the same approval. */
+const struct pending *state_find_open_pending(const struct state *s, const char *alert, char *const *argv,
+                                              size_t n_argv, int64_t now);
+/* Whether one more can be added at now (max_pending held, or one of them closed or expired). */
+bool state_pending_room(const struct state *s, int64_t now, size_t max_pending);
+/* The id the next one created at `created` gets, into buf (APPROVAL_ID_BYTES). */
+void state_next_pending_id(const struct state *s, int64_t created, char *buf, size_t size);
+/* Adds a copy of p (closed, by and closed_at as given), making room by dropping the oldest closed
+ * or expired one when max_pending are held. 0, -ENOMEM, -EEXIST (its id is there), -E2BIG (full). */
+int state_add_pending(struct state *s, const struct pending *p, int64_t now, size_t max_pending);
+/* Closes p as how (ACTION_APPROVE or ACTION_DENY) by `by` at `at`. 0 or -ENOMEM. */
+int state_close_pending(struct pending *p, enum action how, const char *by, int64_t at);
+/* Drops the ones that expired at or before `before`, open or closed. */
+void state_prune_pending(struct state *s, int64_t before);

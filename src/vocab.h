@@ -15,6 +15,8 @@ enum action {
         ACTION_FORGET,
         ACTION_PAUSE,
         ACTION_RESUME,
+        ACTION_APPROVE,                 /* an operator's answer to a pending escalation */
+        ACTION_DENY,
         _ACTION_MAX,
 };
 
@@ -44,6 +46,7 @@ enum result {
         RESULT_TIMEOUT,                 /* we sent SIGTERM at the timeout */
         RESULT_SPAWN_FAILED,            /* fork or execve failed */
         RESULT_ABORTED,                 /* we were told to stop (SIGTERM) */
+        RESULT_PENDING,                 /* not an execution's: an escalation awaiting approval */
         _RESULT_MAX,
 };
 

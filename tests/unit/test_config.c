@@ -566,6 +566,21 @@ static void test_route_mode(void **state) {
         assert_error(BASE "    mode: [shadow]\n", 23, 11, "expected a string");
 }
 
+static void test_approval_minutes(void **state) {
+        struct config c;
+
+        (void) state;
+        parse_ok(BASE, &c);
+        assert_int_equal(c.routes[0].approval_minutes, 60);
+        config_free(&c);
+        parse_ok(BASE "    approval_minutes: 0\n", &c);
+        assert_int_equal(c.routes[0].approval_minutes, 0);
+        config_free(&c);
+        assert_error(BASE "    approval_minutes: 1441\n", 23, 23, "approval_minutes must be between 0 and 1440");
+        assert_error(CFG NONE_ROUTE "    approval_minutes: 5\n", 23, 5,
+                     "a route with playbook: none has no approvals: it never executes");
+}
+
 static void test_templates(void **state) {
         (void) state;
         assert_error(BASE "    parameters: [\"--x\", \"{{.Labels.na-me}}\"]\n", 23, 25,
@@ -789,6 +804,7 @@ int main(void) {
                 cmocka_unit_test(test_bad_names),
                 cmocka_unit_test(test_none_route_mismatch),
                 cmocka_unit_test(test_route_mode),
+                cmocka_unit_test(test_approval_minutes),
                 cmocka_unit_test(test_templates),
                 cmocka_unit_test(test_strings),
                 cmocka_unit_test(test_auth_token_inline),

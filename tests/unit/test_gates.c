@@ -847,6 +847,116 @@ static void shadow_route_decides_and_reserves_nothing(void **unused) {
         state_free(&s);
 }
 
+/* ---- approvals: an escalation held for an operator ---- */
+
+static void escalation_is_held_once_and_approved_through_the_gates(void **unused) {
+        (void) unused;
+        struct config c = seed_config();
+        struct state s = {};
+        struct alert a = alert("ContainerMemoryPressure", "x", "name", "jellyfin");
+        struct alert other = alert("ContainerMemoryPressure", "y", "name", "sonarr");
+        struct decision d, approved;
+
+        routes[3].approval_minutes = 60;
+        /* Held as a new approval: its id, its expiry, the argv it runs; the key recorded too. */
+        evaluate_pure(&c, &s, &a, T(10, 0, 0), &d);
+        assert_int_equal(d.action, ACTION_ESCALATE);
+        assert_int_equal(d.gate, GATE_CONFIDENCE);
+        assert_string_equal(d.pending_id, "1766570400-1");
+        assert_int_equal(d.pending_expires, T(11, 0, 0));
+        assert_true(d.plan.pending && d.plan.record_key && !d.plan.reserve);
+        assert_non_null(strstr(d.reason, "; awaiting approval 1766570400-1 until 2025-12-24 11:00:00 UTC"));
+        assert_int_equal(gates_apply(&c, &s, &a, &d), 0);
+        decision_free(&d);
+        const struct pending *p = state_find_pending(&s, "1766570400-1");
+        assert_non_null(p);
+        assert_int_equal(p->n_argv, 5);
+        assert_string_equal(p->argv[4], "jellyfin");
+        assert_string_equal(p->labels[5], "jellyfin");
+        /* Another alert of the same second: the next id. */
+        assert_int_equal(gates_decide(&c, &s, &other, T(10, 0, 0), &d), 0);
+        assert_string_equal(d.pending_id, "1766570400-2");
+        decision_free(&d);
+        /* A second firing (after the idempotency window) is the same approval: nothing added. */
+        assert_int_equal(gates_decide(&c, &s, &a, T(10, 6, 0), &d), 0);
+        assert_string_equal(d.pending_id, "1766570400-1");
+        assert_false(d.plan.pending);
+        decision_free(&d);
+        assert_int_equal(s.n_pending, 2);
+
+        /* Approved: idempotency and confidence pass, the other gates still apply. */
+        p = state_find_pending(&s, "1766570400-1");             /* the array has grown */
+        struct argv_list argv = {};
+        for (size_t i = 0; i < p->n_argv; i++)
+                argv.v[argv.n++] = p->argv[i];
+        struct gate_verdict v[_GATE_MAX];
+        assert_int_equal(gates_evaluate_approval(&c, &s, &a, &argv, T(10, 7, 0), &approved, v), _GATE_MAX - 1);
+        assert_int_equal(approved.action, ACTION_EXECUTED);
+        assert_true(approved.plan.reserve && !approved.plan.record_key && !approved.plan.pending);
+        assert_int_equal(gates_apply(&c, &s, &a, &approved), 0);
+        decision_free(&approved);
+        assert_int_equal(gates_evaluate_approval(&c, &s, &a, &argv, T(10, 8, 0), &approved, NULL), 0);
+        assert_int_equal(approved.gate, GATE_COOLDOWN);         /* the first run started it */
+        decision_free(&approved);
+        /* The config now expands other arguments: not what was approved. */
+        struct alert renamed = alert("ContainerMemoryPressure", "x", "name", "radarr");
+        assert_int_equal(gates_evaluate_approval(&c, &s, &renamed, &argv, T(12, 0, 0), &approved, NULL), 0);
+        assert_int_equal(approved.gate, GATE_PARAMETER_INVALID);
+        assert_string_equal(approved.reason, "The config now runs other arguments than those approved");
+        decision_free(&approved);
+
+        /* Expired: a new firing is held anew; an hour after its expiry an entry is dropped. */
+        assert_int_equal(gates_decide(&c, &s, &a, T(11, 0, 0), &d), 0);
+        assert_string_equal(d.pending_id, "1766574000-1");
+        decision_free(&d);
+        assert_int_equal(s.n_pending, 3);
+        gates_prune(&c, &s, T(12, 0, 0));
+        assert_int_equal(s.n_pending, 1);
+
+        /* approval_minutes 0: an escalation as ever. */
+        routes[3].approval_minutes = 0;
+        assert_int_equal(gates_decide(&c, &s, &other, T(13, 0, 0), &d), 0);
+        assert_int_equal(d.action, ACTION_ESCALATE);
+        assert_string_equal(d.pending_id, "");
+        assert_string_equal(d.reason, "Confidence 75% (threshold: 90%) or manual confirmation required");
+        decision_free(&d);
+        routes[3].approval_minutes = 60;
+        /* Labels that the log would not hold exactly: no approval, the reason says why. */
+        struct alert odd = alert("ContainerMemoryPressure", "x\xff", "name", "lidarr");
+        assert_int_equal(gates_decide(&c, &s, &odd, T(13, 0, 0), &d), 0);
+        assert_string_equal(d.pending_id, "");
+        assert_non_null(strstr(d.reason, "(no approval: its labels are too long or not UTF-8 to hold)"));
+        decision_free(&d);
+        /* Bounded: with APPROVAL_MAX_PENDING open, the next stays an escalation. */
+        for (int i = 0; s.n_pending < APPROVAL_MAX_PENDING; i++) {
+                char name[16];
+                snprintf(name, sizeof(name), "svc%d", i);
+                struct alert x = alert("ContainerMemoryPressure", name, "name", name);
+                assert_int_equal(gates_decide(&c, &s, &x, T(14, 0, 0), &d), 0);
+                assert_true(d.pending_id[0]);
+                decision_free(&d);
+        }
+        struct alert last = alert("ContainerMemoryPressure", "last", "name", "last");
+        assert_int_equal(gates_decide(&c, &s, &last, T(14, 0, 1), &d), 0);
+        assert_string_equal(d.pending_id, "");
+        assert_non_null(strstr(d.reason, "too many await one"));
+        decision_free(&d);
+        /* The state file keeps them, answers and all. */
+        assert_int_equal(state_close_pending(state_pending(&s, s.pending[0].id), ACTION_DENY, "bob", T(14, 1, 0)), 0);
+        char *text = state_format(&s);
+        struct state back = {};
+        assert_int_equal(state_parse(text, strlen(text), &back), 0);
+        char *again = state_format(&back);
+        assert_string_equal(text, again);
+        assert_int_equal(back.n_pending, APPROVAL_MAX_PENDING);
+        assert_int_equal(back.pending[0].closed, ACTION_DENY);
+        assert_string_equal(back.pending[0].by, "bob");
+        free(text), free(again);
+        state_free(&back);
+        state_free(&s);
+        routes[3].approval_minutes = 0;
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(seed_rate_limit_timeline),
@@ -872,6 +982,7 @@ int main(void) {
                 cmocka_unit_test(breaker_machine),
                 cmocka_unit_test(pause_holds_back_and_ends_by_itself),
                 cmocka_unit_test(shadow_route_decides_and_reserves_nothing),
+                cmocka_unit_test(escalation_is_held_once_and_approved_through_the_gates),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

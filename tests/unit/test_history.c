@@ -25,6 +25,8 @@
 static struct route routes[] = {
         { .alertname = "SystemDiskSpaceCritical", .playbook = "disk-cleanup", .confidence = 95 },
         { .alertname = "CrowdSecDown", .playbook = "self-healing-restart", .confidence = 95 },
+        { .alertname = "Confirm", .playbook = "service-restart", .confidence = 95, .requires_confirmation = true,
+          .approval_minutes = 60, .parameters = { "--host", "{{.Labels.instance}}" }, .n_parameters = 2 },
 };
 
 static struct config seed_config(void) {
@@ -192,10 +194,57 @@ static void rebuild_restores_pauses(void **unused) {
         unlink(path);
 }
 
+/* Escalations held for approval survive a reboot as they were logged; an answer closes them. */
+static void rebuild_restores_pending_approvals(void **unused) {
+        (void) unused;
+        struct config c = seed_config();
+        struct state live = {}, rebuilt = {};
+        struct alert one = alert("Confirm", "a"), two = alert("Confirm", "b");
+
+        strcpy(path, "/tmp/test-history.XXXXXX");
+        assert_true((log_fd = mkstemp(path)) >= 0);
+        decide_and_log(&c, &live, &one, T(10, 0, 0), true);
+        decide_and_log(&c, &live, &two, T(10, 1, 0), true);
+        decide_and_log(&c, &live, &one, T(10, 2, 0), true);     /* a second firing: the same one */
+        assert_int_equal(live.n_pending, 2);
+        struct audit_record rec = { .timestamp_ms = T(10, 3, 0) * 1000, .source = SOURCE_OPERATOR,
+                                    .alertname = "Confirm", .playbook = "service-restart",
+                                    .action = ACTION_DENY, .by = "bob (uid 1001)", .approval_id = "1766570460-1",
+                                    .reason = "denied" };
+        char *line = audit_format_line(&rec);
+        assert_int_equal(audit_append(log_fd, line), 0);
+        free(line);
+
+        assert_true(history_rebuild(&c, path, T(10, 30, 0), &rebuilt) >= 0);
+        assert_int_equal(rebuilt.n_pending, 2);
+        const struct pending *p = state_find_pending(&rebuilt, "1766570400-1");
+        assert_non_null(p);
+        assert_int_equal(p->closed, ACTION_NONE);
+        assert_int_equal(p->expires, T(11, 0, 0));
+        assert_int_equal(p->n_argv, 3);
+        assert_string_equal(p->argv[2], "a");
+        assert_int_equal(p->n_labels, 2);
+        assert_string_equal(p->labels[3], "a");
+        p = state_find_pending(&rebuilt, "1766570460-1");
+        assert_non_null(p);
+        assert_int_equal(p->closed, ACTION_DENY);
+        assert_string_equal(p->by, "bob (uid 1001)");
+        /* An hour after its expiry, a rebuild has it no more. */
+        state_free(&rebuilt);
+        rebuilt = (struct state) {};
+        assert_true(history_rebuild(&c, path, T(12, 1, 0), &rebuilt) >= 0);
+        assert_int_equal(rebuilt.n_pending, 0);
+        state_free(&live);
+        state_free(&rebuilt);
+        close(log_fd);
+        unlink(path);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(rebuild_by_time_after_a_flood),
                 cmocka_unit_test(rebuild_restores_pauses),
+                cmocka_unit_test(rebuild_restores_pending_approvals),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
