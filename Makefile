@@ -18,7 +18,7 @@ LIB_SRC   := src/http.c src/payload.c src/yaml-tree.c src/config.c src/params.c 
              src/util.c
 LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
 # remediationctl's own: the handler never links them (the report is only `remediationctl report`).
-CTL_OBJ   := $(patsubst src/%.c,$(BUILD)/%.o,src/remediationctl.c src/ctl.c src/ctl-status.c src/ctl-explain.c src/ctl-pause.c src/ctl-approve.c src/report.c)
+CTL_OBJ   := $(patsubst src/%.c,$(BUILD)/%.o,src/remediationctl.c src/ctl.c src/ctl-status.c src/ctl-explain.c src/ctl-pause.c src/ctl-approve.c src/ctl-replay.c src/report.c)
 TEST_OBJ  := $(LIB_OBJ) $(BUILD)/report.o       # unit tests may test the report too
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)

@@ -161,6 +161,16 @@ static const char *rec_reason(const struct audit_record *r) {
         return r->reason ? r->reason : r->decision ? r->decision->reason : NULL;
 }
 
+/* Epoch seconds with exactly millisecond precision, as the seed writes them (a clock before 1970
+ * gives "-0.500", not "0.-500"). */
+static cJSON *seconds_ms(int64_t t_ms) {
+        char ts[32];
+        uint64_t ms = t_ms < 0 ? -(uint64_t) t_ms : (uint64_t) t_ms;
+        snprintf(ts, sizeof(ts), "%s%llu.%03llu", t_ms < 0 ? "-" : "", (unsigned long long) (ms / 1000),
+                 (unsigned long long) (ms % 1000));
+        return cJSON_CreateRaw(ts);
+}
+
 char *audit_format_line(const struct audit_record *r) {
         struct text t;
         cJSON *o = cJSON_CreateObject();
@@ -169,13 +179,7 @@ char *audit_format_line(const struct audit_record *r) {
 
         if (!o)
                 return NULL;
-        /* Epoch seconds with exactly millisecond precision, as the seed writes them (a clock
-         * before 1970 gives "-0.500", not "0.-500"). */
-        char ts[32];
-        uint64_t ms = r->timestamp_ms < 0 ? -(uint64_t) r->timestamp_ms : (uint64_t) r->timestamp_ms;
-        snprintf(ts, sizeof(ts), "%s%llu.%03llu", r->timestamp_ms < 0 ? "-" : "",
-                 (unsigned long long) (ms / 1000), (unsigned long long) (ms % 1000));
-        add(o, "timestamp", cJSON_CreateRaw(ts));
+        add(o, "timestamp", seconds_ms(r->timestamp_ms));
         add(o, "alert", string_or_null(clean_str(&t, rec_alertname(r))));
         add(o, "playbook", string_or_null(clean_str(&t, rec_playbook(r))));
         add(o, "parameters", params ? cJSON_CreateString(params) : NULL);
@@ -207,6 +211,7 @@ char *audit_format_line(const struct audit_record *r) {
         add(o, "until", rec_until(r) ? cJSON_CreateNumber((double) rec_until(r)) : NULL);
         add(o, "approval_id", string_or_null(rec_approval_id(r)));
         add(o, "labels", rec_labels(r));
+        add(o, "decided", r->decided_ms ? seconds_ms(r->decided_ms) : NULL);   /* the replay's order */
 
         char *json = cJSON_PrintUnformatted(o);
         cJSON_Delete(o);

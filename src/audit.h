@@ -9,6 +9,7 @@
 
 struct audit_record {
         int64_t timestamp_ms;           /* wall clock: the decision, or the end of the execution */
+        int64_t decided_ms;             /* the decision's time (wall clock); 0: not a decision */
         enum source source;
         const struct alert *alert;      /* NULL for operator actions */
         const char *alertname;          /* used when alert is NULL */

@@ -275,7 +275,7 @@ void batch_log(struct runtime *rt, const struct batch *b) {
                 const struct exec_job *job = batch_job(b, i);
                 struct audit_record rec = {
                         .timestamp_ms = job ? job_ended_wall_ms(b, job) : b->decided_ms,
-                        .source = rt->source, .alert = &b->alerts[i], .decision = &b->decisions[i],
+                        .decided_ms = b->decided_ms, .source = rt->source, .alert = &b->alerts[i], .decision = &b->decisions[i],
                         .job = job, .executor_args = rt->cfg.n_executor, .by = b->by,
                 };
                 if (job && job->result == RESULT_SPAWN_FAILED)

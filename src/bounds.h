@@ -56,6 +56,9 @@
 #define APPROVAL_KEEP_SEC       3600            /* a closed or expired one is kept this long after
                                                  * its expiry, to say why it cannot be approved */
 
+/* Replay (remediationctl replay) */
+#define REPLAY_MAX_EVENTS       200000          /* decision-log lines held at once: a window's */
+
 /* Pauses (remediationctl pause) */
 #define PAUSE_MAX_SEC           (30 * 86400)    /* --for at most; a reboot restores pauses this old */
 #define PAUSE_NOTE_MAX          128             /* --reason TEXT, bytes: the gate's reason holds it */

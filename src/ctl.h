@@ -38,6 +38,7 @@ int ctl_resume(struct ctl *c);
 int ctl_pending(struct ctl *c);
 int ctl_approve(struct ctl *c);
 int ctl_deny(struct ctl *c);
+int ctl_replay(struct ctl *c);
 
 /* An error message on stderr, prefixed with the program's name. */
 void ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -222,8 +222,7 @@ static bool replay_matters(const char *line, size_t len) {
         return false;
 }
 
-/* An operator's pause or resume: a pause may be older than every other window (PAUSE_MAX_SEC). */
-static bool pause_matters(const char *line, size_t len) {
+bool history_pause_line(const char *line, size_t len) {
         static const char pause[] = ",\"action\":\"pause\",", resume[] = ",\"action\":\"resume\",";
         return memmem(line, len, pause, sizeof(pause) - 1) || memmem(line, len, resume, sizeof(resume) - 1);
 }
@@ -299,8 +298,7 @@ static int replay_line(const cJSON *line, void *data) {
         return 0;
 }
 
-int history_rebuild(const struct config *c, const char *log_path, int64_t now, struct state *s) {
-        struct replay rp = { c, s, 0 };
+int64_t history_horizon(const struct config *c) {
         /* Far enough back for the hour, the cooldown and a breaker that opened a timeout ago. */
         int64_t horizon = RATE_WINDOW_SEC;
         if ((int64_t) c->cooldown_minutes * 60 > horizon)
@@ -312,8 +310,14 @@ int history_rebuild(const struct config *c, const char *log_path, int64_t now, s
         for (size_t i = 0; i < c->n_routes; i++)        /* and the approvals still to be answered */
                 if ((int64_t) c->routes[i].approval_minutes * 60 + APPROVAL_KEEP_SEC > horizon)
                         horizon = (int64_t) c->routes[i].approval_minutes * 60 + APPROVAL_KEEP_SEC;
+        return horizon;
+}
+
+int history_rebuild(const struct config *c, const char *log_path, int64_t now, struct state *s) {
+        struct replay rp = { c, s, 0 };
+        int64_t horizon = history_horizon(c);
         /* First the pauses, from further back: they are read, never parsed, on the way. */
-        int r = history_read_kept(log_path, now - PAUSE_MAX_SEC, 0, pause_matters, replay_line, &rp, NULL);
+        int r = history_read_kept(log_path, now - PAUSE_MAX_SEC, 0, history_pause_line, replay_line, &rp, NULL);
         /* Lines stamped at most an instance's life (the trial lease) before they were written. */
         if (r >= 0)
                 r = history_read_kept(log_path, now - horizon - breaker_trial_lease(c), 0, replay_matters,

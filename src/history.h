@@ -21,6 +21,15 @@ int history_read_kept(const char *path, int64_t since, size_t max_bytes,
                       bool (*keep)(const char *line, size_t len),
                       int (*fn)(const struct cJSON *line, void *data), void *data, size_t *ret_skipped);
 
+/* Whether a line, unparsed, is an operator's pause or resume: a pause may be older than every other
+ * window (PAUSE_MAX_SEC). A history_read_kept() filter. */
+bool history_pause_line(const char *line, size_t len);
+
+/* How far back the lines that can still change a decision at some moment go: the hour, the
+ * cooldown, twice the breaker's timeout, the idempotency window, the approvals still to answer
+ * (pauses go further: PAUSE_MAX_SEC). */
+int64_t history_horizon(const struct config *c);
+
 /* Replays the recent executions of the log into s (hourly limits, cooldowns, circuit breakers), for
  * a state lost to a reboot or corruption. Returns the number of executions replayed, or -errno. */
 int history_rebuild(const struct config *c, const char *log_path, int64_t now, struct state *s);

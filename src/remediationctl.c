@@ -13,6 +13,7 @@
  *   remediationctl [OPTIONS] pending [--json]
  *   remediationctl [OPTIONS] approve ID
  *   remediationctl [OPTIONS] deny ID
+ *   remediationctl [OPTIONS] replay [--since 7d] [--json]        (OPTIONS: --config NEW.yml)
  *
  * OPTIONS are the handler's: --config FILE, --state-dir DIR, --decision-log FILE, same defaults.
  * `run`, `reset-breaker`, `forget`, `pause`, `resume`, `approve` and `deny` change the state only in the handler's locked step
@@ -28,7 +29,8 @@
  *   4  run, explain, approve: blocked by a gate (an approval then stays pending)
  *   5  run, explain: escalated (confidence below the threshold or confirmation required)
  *   6  run, explain: skipped (resolved, no route, alert-only route, shadow route)
- * explain exits with the code `run` would have for the first alert that would not execute. */
+ * explain exits with the code `run` would have for the first alert that would not execute.
+ * replay exits as diff(1): 0 no decision differs, 1 one does, 2 usage or trouble. */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <getopt.h>
@@ -316,6 +318,7 @@ static const struct command {
         { "pending",       ctl_pending,       OPT_JSON,                                   0, 0 },
         { "approve",       ctl_approve,       0,                                          1, 1 },
         { "deny",          ctl_deny,          0,                                          1, 1 },
+        { "replay",        ctl_replay,        OPT_JSON | OPT_SINCE,                       0, 0 },
 };
 
 static void usage(FILE *f) {
@@ -349,6 +352,10 @@ static void usage(FILE *f) {
               "  approve ID                  runs it once, through the gates that still apply (not\n"
               "                              idempotency, not confidence), as the handler would (logged)\n"
               "  deny ID                     closes it unrun (logged)\n"
+              "  replay --config NEW.yml [--since 7d|Nh|Nd|Nm] [--json]\n"
+              "                              decides every webhook alert the log recorded in the window\n"
+              "                              again, in time order, against NEW.yml on a state of its own\n"
+              "                              (no file touched, nothing run) and prints what differs\n"
               "\n"
               "Defaults: --config " DEFAULT_CONFIG "\n"
               "          --state-dir " DEFAULT_STATE_DIR "\n"
@@ -363,7 +370,8 @@ static void usage(FILE *f) {
               "  4  run, explain, approve: blocked by a gate (an approval then stays pending)\n"
               "  5  run, explain: escalated (confidence or confirmation)\n"
               "  6  run, explain: skipped (resolved, no route, alert-only route, shadow route)\n"
-              "  explain exits as run would for the first alert that would not execute.\n", f);
+              "  explain exits as run would for the first alert that would not execute.\n"
+              "  replay exits as diff(1): 0 no decision differs, 1 one does, 2 usage or trouble.\n", f);
 }
 
 static int parse_options(int argc, char **argv, struct ctl *c, const struct command **ret) {

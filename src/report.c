@@ -469,7 +469,7 @@ void report_print(FILE *f, const cJSON *doc) {
         fprintf(f, "; operator actions: %.0f\n", num(doc, "operator_actions"));
         const cJSON *ap = cJSON_GetObjectItemCaseSensitive(doc, "approvals");
         if (num(ap, "held") + num(ap, "approved") + num(ap, "denied") > 0)
-                fprintf(f, "Approvals: %.0f escalations held for one, %.0f approved, %.0f denied\n", num(ap, "held"),
+                fprintf(f, "Approvals: %.0f held, %.0f approved, %.0f denied\n", num(ap, "held"),
                         num(ap, "approved"), num(ap, "denied"));
         if (num(doc, "skipped_lines") > 0)
                 fprintf(f, "warning: %.0f lines of the window did not parse\n", num(doc, "skipped_lines"));
