@@ -249,8 +249,8 @@ static cJSON *pending_json(const struct pending *p, int64_t now) {
 /* Names, values and arguments come from the alert: escaped, so none reaches the terminal as a
  * control sequence. */
 static void pending_print(const cJSON *doc) {
-        const cJSON *it, *l, *x;
-        char t[32], span[32], e1[TERM_TEXT_MAX], e2[TERM_TEXT_MAX];
+        const cJSON *it, *x;
+        char t[32], span[32], e1[TERM_TEXT_MAX];
         const cJSON *list = cJSON_GetObjectItemCaseSensitive(doc, "pending");
 
         printf("PENDING APPROVALS at %s UTC%s\n", ctl_utc(t, ctl_jnum(doc, "now")), ctl_state_note(ctl_jstr(doc, "state")));
@@ -258,16 +258,9 @@ static void pending_print(const cJSON *doc) {
                 puts("(none)");
         cJSON_ArrayForEach(it, list) {
                 bool first = true;
-                printf("\n%s  %s {", ctl_jstr(it, "id"), term_escape(e1, sizeof(e1), ctl_jstr(it, "alert")));
-                cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(it, "labels")) {
-                        if (strcmp(l->string, "alertname") == 0)
-                                continue;
-                        printf("%s%s=\"%s\"", first ? "" : ", ", term_escape(e1, sizeof(e1), l->string),
-                               term_escape(e2, sizeof(e2), l->valuestring));
-                        first = false;
-                }
-                printf("}\n    playbook: %s\n    runs:    ", term_escape(e1, sizeof(e1), ctl_jstr(it, "playbook")));
-                first = true;
+                printf("\n%s  %s", ctl_jstr(it, "id"), term_escape(e1, sizeof(e1), ctl_jstr(it, "alert")));
+                ctl_print_labels(cJSON_GetObjectItemCaseSensitive(it, "labels"));
+                printf("\n    playbook: %s\n    runs:    ", term_escape(e1, sizeof(e1), ctl_jstr(it, "playbook")));
                 cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(it, "argv")) {
                         printf("%s%s", first ? "" : " ", term_escape(e1, sizeof(e1), x->valuestring));
                         first = false;

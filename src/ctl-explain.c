@@ -137,16 +137,9 @@ static void explain_print(const cJSON *doc) {
         printf("Decisions at %s UTC%s\n", ctl_utc(t, ctl_jnum(doc, "at")), ctl_state_note(ctl_jstr(doc, "state")));
         cJSON_ArrayForEach(al, cJSON_GetObjectItemCaseSensitive(doc, "alerts")) {
                 const cJSON *dec = cJSON_GetObjectItemCaseSensitive(al, "decision");
-                bool first = true;
-                printf("\n%s {", term_escape(e1, sizeof(e1), ctl_jstr(al, "alert")));
-                cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(al, "labels")) {
-                        if (strcmp(it->string, "alertname") == 0)
-                                continue;
-                        printf("%s%s=\"%s\"", first ? "" : ", ", term_escape(e1, sizeof(e1), it->string),
-                               term_escape(e2, sizeof(e2), it->valuestring));
-                        first = false;
-                }
-                printf("}\n  %-18s %-7s %s\n", "GATE", "VERDICT", "DETAIL");
+                printf("\n%s", term_escape(e1, sizeof(e1), ctl_jstr(al, "alert")));
+                ctl_print_labels(cJSON_GetObjectItemCaseSensitive(al, "labels"));
+                printf("\n  %-18s %-7s %s\n", "GATE", "VERDICT", "DETAIL");
                 cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(al, "gates")) {
                         const char *verdict = ctl_jstr(it, "verdict");
                         printf("  %-18s %-7s %s\n", ctl_jstr(it, "gate"), strcmp(verdict, "pass") == 0 ? "pass" :

@@ -335,8 +335,8 @@ static const char *said(char *buf, size_t size, const cJSON *d) {
 
 /* Names, values and reasons come from the log: escaped. */
 static void replay_print(const cJSON *doc) {
-        const cJSON *it, *l;
-        char t1[32], t2[32], o[64], n[64], e1[TERM_TEXT_MAX], e2[TERM_TEXT_MAX];
+        const cJSON *it;
+        char t1[32], t2[32], o[64], n[64], e1[TERM_TEXT_MAX];
 
         printf("Replay of %s to %s UTC against %s: %.0f decisions, %.0f differ\n",
                ctl_utc(t1, ctl_jnum(doc, "since")), ctl_utc(t2, ctl_jnum(doc, "until")),
@@ -348,16 +348,9 @@ static void replay_print(const cJSON *doc) {
                        "they were): not decided again\n", (long long) ctl_jnum(doc, "without_labels"));
         cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(doc, "differences")) {
                 const cJSON *nw = cJSON_GetObjectItemCaseSensitive(it, "new");
-                bool first = true;
-                printf("\n%s  %s {", ctl_utc(t1, ctl_jnum(it, "time")), term_escape(e1, sizeof(e1), ctl_jstr(it, "alert")));
-                cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(it, "labels")) {
-                        if (strcmp(l->string, "alertname") == 0)
-                                continue;
-                        printf("%s%s=\"%s\"", first ? "" : ", ", term_escape(e1, sizeof(e1), l->string),
-                               term_escape(e2, sizeof(e2), l->valuestring));
-                        first = false;
-                }
-                printf("}\n  %s -> %s: %s\n", said(o, sizeof(o), cJSON_GetObjectItemCaseSensitive(it, "old")),
+                printf("\n%s  %s", ctl_utc(t1, ctl_jnum(it, "time")), term_escape(e1, sizeof(e1), ctl_jstr(it, "alert")));
+                ctl_print_labels(cJSON_GetObjectItemCaseSensitive(it, "labels"));
+                printf("\n  %s -> %s: %s\n", said(o, sizeof(o), cJSON_GetObjectItemCaseSensitive(it, "old")),
                        said(n, sizeof(n), nw), term_escape(e1, sizeof(e1), ctl_jstr(nw, "reason")));
         }
 }

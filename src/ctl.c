@@ -75,6 +75,22 @@ int ctl_print_json(cJSON *doc) {
         return 0;
 }
 
+void ctl_print_labels(const cJSON *labels) {
+        const cJSON *it;
+        char n[TERM_TEXT_MAX], v[TERM_TEXT_MAX];
+        bool first = true;
+
+        fputs(" {", stdout);
+        cJSON_ArrayForEach(it, labels) {
+                if (strcmp(it->string, "alertname") == 0)
+                        continue;
+                printf("%s%s=\"%s\"", first ? "" : ", ", term_escape(n, sizeof(n), it->string),
+                       term_escape(v, sizeof(v), cJSON_GetStringValue(it)));
+                first = false;
+        }
+        fputs("}", stdout);
+}
+
 int ctl_need_config(struct ctl *c) {
         if (c->rt.cfg_error == 0)
                 return 0;

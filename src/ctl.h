@@ -53,6 +53,9 @@ int64_t ctl_jnum(const struct cJSON *o, const char *name);
 void ctl_add_int_or_null(struct cJSON *o, const char *name, bool have, int64_t v);
 int ctl_print_json(struct cJSON *doc);           /* 0 or -ENOMEM (said on stderr) */
 
+/* An alert's labels as " {name=\"value\", ...}" on stdout, escaped, alertname left out (it comes first). */
+void ctl_print_labels(const struct cJSON *labels);
+
 /* -EINVAL (said on stderr) when the config did not load. */
 int ctl_need_config(struct ctl *c);
 /* The state as the handler's next locked step would see it, read without the lock and never

@@ -394,6 +394,12 @@ static void out_int_member(struct out *o, const char *prefix, const char *name, 
         out_int(o, v);
 }
 
+/* ,"name":"value" */
+static void out_str_member(struct out *o, const char *name, const char *v) {
+        out_key(o, false, name);
+        out_str(o, v);
+}
+
 /* Names are mostly shared copies (state_add_exec()): equal pointers need no strcmp(). */
 static int name_cmp(const char *x, const char *y) {
         return x == y ? 0 : strcmp(x, y);
@@ -485,10 +491,8 @@ char *state_format(const struct state *s) {
                 out_str(&o, p->playbook);
                 out_int_member(&o, ",", "since", p->since);
                 out_int_member(&o, ",", "until", p->until);
-                out_key(&o, false, "operator");
-                out_str(&o, p->by);
-                out_key(&o, false, "reason");
-                out_str(&o, p->reason);
+                out_str_member(&o, "operator", p->by);
+                out_str_member(&o, "reason", p->reason);
                 out_lit(&o, i + 1 < s->n_pauses ? "}" : "}]");
         }
         for (size_t i = 0; i < s->n_pending; i++) {   /* as the pauses: only when there are some */
@@ -498,12 +502,9 @@ char *state_format(const struct state *s) {
                 out_str(&o, p->id);
                 out_int_member(&o, ",", "created", p->created);
                 out_int_member(&o, ",", "expires", p->expires);
-                out_key(&o, false, "alert");
-                out_str(&o, p->alert);
-                out_key(&o, false, "playbook");
-                out_str(&o, p->playbook);
-                out_key(&o, false, "fingerprint");
-                out_str(&o, p->fingerprint);
+                out_str_member(&o, "alert", p->alert);
+                out_str_member(&o, "playbook", p->playbook);
+                out_str_member(&o, "fingerprint", p->fingerprint);
                 out_lit(&o, ",\"labels\":{");
                 for (size_t k = 0; k < p->n_labels; k++) {
                         out_key(&o, k == 0, p->labels[2 * k]);
@@ -515,8 +516,7 @@ char *state_format(const struct state *s) {
                         out_str(&o, p->argv[k]);
                 }
                 out_lit(&o, "]");
-                out_key(&o, false, "closed");
-                out_str(&o, action_name(p->closed));
+                out_str_member(&o, "closed", action_name(p->closed));
                 out_key(&o, false, "operator");
                 if (p->by)
                         out_str(&o, p->by);
