@@ -374,7 +374,7 @@ static void status_print(const cJSON *doc, const struct config *cfg) {
         cJSON_ArrayForEach(it, lines) {
                 const char *result = ctl_jstr(it, "result"), *gate = ctl_jstr(it, "gate"), *reason = ctl_jstr(it, "reason");
                 char detail[320];
-                if (result)
+                if (result && cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(it, "duration_seconds")))
                         snprintf(detail, sizeof(detail), "%s in %.3f s", result,
                                  cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(it, "duration_seconds")));
                 else
