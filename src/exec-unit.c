@@ -243,13 +243,6 @@ static bool any_running(const struct exec_job *jobs, size_t n) {
         return false;
 }
 
-static int unreported(const struct exec_job *jobs, size_t n) {
-        for (size_t i = 0; i < n && i <= INT_MAX; i++)
-                if (jobs[i].result != RESULT_RUNNING && !jobs[i].reported)
-                        return (int) i;
-        return -1;
-}
-
 static int64_t youngest_start(const struct exec_job *jobs, size_t n) {
         int64_t t = 0;
         for (size_t i = 0; i < n; i++)
@@ -260,7 +253,7 @@ static int64_t youngest_start(const struct exec_job *jobs, size_t n) {
 
 static int unit_wait(struct exec_job *jobs, size_t n, int64_t deadline_ms, int sigfd) {
         for (;;) {
-                int r = unreported(jobs, n);
+                int r = exec_unreported(jobs, n);
                 if (r >= 0)
                         return r;
                 if (!any_running(jobs, n))
@@ -269,7 +262,7 @@ static int unit_wait(struct exec_job *jobs, size_t n, int64_t deadline_ms, int s
                 for (size_t i = 0; i < n; i++)
                         if (jobs[i].result == RESULT_RUNNING)
                                 check(&jobs[i], now);
-                if (unreported(jobs, n) >= 0)
+                if (exec_unreported(jobs, n) >= 0)
                         continue;
                 if (deadline_ms >= 0 && now >= deadline_ms)
                         return -ETIME;

@@ -351,7 +351,7 @@ static bool any_running(const struct exec_job *jobs, size_t n) {
         return false;
 }
 
-static int find_unreported(const struct exec_job *jobs, size_t n) {
+int exec_unreported(const struct exec_job *jobs, size_t n) {
         for (size_t i = 0; i < n && i <= INT_MAX; i++)
                 if (jobs[i].result != RESULT_RUNNING && !jobs[i].reported)
                         return (int) i;
@@ -363,7 +363,7 @@ int exec_wait(struct exec_job *jobs, size_t n, int64_t deadline_ms, int sigfd) {
         int r;
 
         for (;;) {
-                r = find_unreported(jobs, n);
+                r = exec_unreported(jobs, n);
                 if (r >= 0)
                         break;
                 if (!any_running(jobs, n)) {
@@ -381,7 +381,7 @@ int exec_wait(struct exec_job *jobs, size_t n, int64_t deadline_ms, int sigfd) {
                 r = wait_step(jobs, n, deadline_ms, sigfd, false, pfds);
                 if (r < 0)
                         break;
-                if (find_unreported(jobs, n) >= 0)
+                if (exec_unreported(jobs, n) >= 0)
                         continue;
                 if (r > 0) {
                         r = -EINTR;

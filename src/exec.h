@@ -64,6 +64,8 @@ int exec_start(struct exec_job *job, char *const envp[], int timeout_seconds);
  * Returns the index of a job that ended and has reported == 0, -ETIME at the deadline, -EINTR when
  * sigfd became readable (the signal is left unread), -ECHILD when no job is running. */
 int exec_wait(struct exec_job *jobs, size_t n, int64_t deadline_ms, int sigfd);
+/* The index of a job that has ended and has reported == 0, or -1. */
+int exec_unreported(const struct exec_job *jobs, size_t n);
 
 /* SIGTERM to every running job's group, SIGKILL after EXEC_KILL_GRACE_SEC; marks them RESULT_ABORTED. */
 void exec_abort(struct exec_job *jobs, size_t n);
