@@ -14,7 +14,7 @@ LDLIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 override LDFLAGS  += -pie -Wl,-z,relro,-z,now
 
 LIB_SRC   := src/http.c src/payload.c src/yaml-tree.c src/config.c src/params.c src/vocab.c src/breaker.c src/gates.c src/state.c src/state-json.c src/store.c \
-             src/exec.c src/exec-unit.c src/libsystemd.c src/audit.c src/journal.c src/metrics.c src/history.c src/runtime.c src/step.c src/batch.c \
+             src/exec.c src/exec-unit.c src/libsystemd.c src/audit.c src/journal.c src/metrics.c src/history.c src/runtime.c src/step.c src/batch.c src/verify.c \
              src/util.c
 LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
 # remediationctl's own: the handler never links them (the report is only `remediationctl report`).

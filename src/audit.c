@@ -24,6 +24,7 @@
 #define MID_DENIED          "59d51d6d34104f94bed21ab74fda483c"
 #define MID_PAUSED          "4cf88dd5dfa9401cbcf8bd370e10b90c"
 #define MID_RESUMED         "4ac4b6a764bf4f82a8d5eacd7d9dde7f"
+#define MID_VERIFIED        "5b0d6e2f8c9a4e71b3d2a6c4f1e8b097"
 
 /* Untrusted text made safe for JSON and the journal: valid UTF-8, bounded. */
 struct text { char s[AUDIT_OUTPUT_CHARS * 4 + 1]; };
@@ -93,6 +94,8 @@ static int64_t rec_until(const struct audit_record *r) {
 }
 
 static const char *rec_result(const struct audit_record *r) {
+        if (r->verdict)
+                return result_name(r->verdict->result);
         return r->job ? result_name(r->job->result) : rec_pending(r) ? result_name(RESULT_PENDING) : NULL;
 }
 
@@ -157,9 +160,25 @@ static cJSON *rec_labels(const struct audit_record *r) {
         return o;
 }
 
+/* A verdict's sentence, into buf. */
+static const char *verdict_reason(const struct verdict *v, char *buf, size_t size) {
+        if (v->resolved_after_ms >= 0)
+                snprintf(buf, size, "Alert resolved %.3f s after the playbook started", (double) v->resolved_after_ms / 1000.0);
+        else
+                snprintf(buf, size, "Alert resolved after the playbook ran");
+        return buf;
+}
+
 static const char *rec_reason(const struct audit_record *r) {
         return r->reason ? r->reason : r->decision ? r->decision->reason : NULL;
 }
+
+static const char *rec_fingerprint(const struct audit_record *r) {
+        if (r->verdict)
+                return r->verdict->fingerprint;
+        return r->alert && *r->alert->fingerprint ? r->alert->fingerprint : NULL;
+}
+
 
 /* Epoch seconds with exactly millisecond precision, as the seed writes them (a clock before 1970
  * gives "-0.500", not "0.-500"). */
@@ -171,10 +190,15 @@ static cJSON *seconds_ms(int64_t t_ms) {
         return cJSON_CreateRaw(ts);
 }
 
+/* Milliseconds as seconds, or null when not known (< 0). */
+static cJSON *ms_or_null(int64_t ms) {
+        return ms >= 0 ? seconds_ms(ms) : NULL;
+}
+
 char *audit_format_line(const struct audit_record *r) {
         struct text t;
         cJSON *o = cJSON_CreateObject();
-        char *line = NULL;
+        char *line = NULL, why[128];
         _cleanup_free_ char *params = rec_parameters(r);
 
         if (!o)
@@ -193,9 +217,10 @@ char *audit_format_line(const struct audit_record *r) {
                                                            AUDIT_OUTPUT_CHARS)) : NULL);
         add(o, "action", cJSON_CreateString(rec_action(r)));
         add(o, "gate", string_or_null(rec_gate(r)));
-        add(o, "reason", string_or_null(clean_str(&t, rec_reason(r))));
+        add(o, "reason", string_or_null(clean_str(&t, r->verdict ? verdict_reason(r->verdict, why, sizeof(why)) :
+                                                              rec_reason(r))));
         add(o, "result", string_or_null(rec_result(r)));
-        add(o, "fingerprint", string_or_null(r->alert && *r->alert->fingerprint ? r->alert->fingerprint : NULL));
+        add(o, "fingerprint", string_or_null(clean_str(&t, rec_fingerprint(r))));
         add(o, "instance", string_or_null(clean_str(&t, label_or_null(r, "instance"))));
         add(o, "service", string_or_null(clean_str(&t, r->decision ? r->decision->service : NULL)));
         add(o, "duration_seconds", r->job ? cJSON_CreateNumber(
@@ -212,6 +237,11 @@ char *audit_format_line(const struct audit_record *r) {
         add(o, "approval_id", string_or_null(rec_approval_id(r)));
         add(o, "labels", rec_labels(r));
         add(o, "decided", r->decided_ms ? seconds_ms(r->decided_ms) : NULL);   /* the replay's order */
+        if (r->verdict) {               /* the run judged, and how long its alert took to go */
+                add(o, "execution_timestamp", seconds_ms(r->verdict->execution_ms));
+                add(o, "resolved_after_seconds", ms_or_null(r->verdict->resolved_after_ms));
+                add(o, "mttr_seconds", ms_or_null(r->verdict->mttr_ms));
+        }
 
         char *json = cJSON_PrintUnformatted(o);
         cJSON_Delete(o);
@@ -255,6 +285,7 @@ int audit_journal(const struct audit_record *r) {
         const char *mid, *detail = clean_str(&reason, rec_reason(r));
         int priority;
         char msg[4 * sizeof(struct text)];      /* room for every part: never truncated */
+        char why[128];
         struct journal_entry e;
 
         clean(&alertname, "", 0, 0);
@@ -263,7 +294,13 @@ int audit_journal(const struct audit_record *r) {
         clean(&instance, "", 0, 0);
         clean_str(&instance, label_or_null(r, "instance"));
 
-        if (r->job) {
+        if (r->verdict) {
+                mid = MID_VERIFIED;
+                priority = LOG_INFO;
+                clean_str(&fingerprint, r->verdict->fingerprint);
+                snprintf(msg, sizeof(msg), "Verdict on playbook %s for %s: %s (%s)", playbook, alertname.s,
+                         rec_result(r), verdict_reason(r->verdict, why, sizeof(why)));
+        } else if (r->job) {
                 bool ok = r->job->result == RESULT_SUCCESS;
                 mid = ok ? MID_EXECUTED : MID_FAILED;
                 priority = ok ? LOG_INFO : LOG_ERR;

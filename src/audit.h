@@ -5,6 +5,7 @@
 #include "exec.h"
 #include "gates.h"
 #include "payload.h"
+#include "verify.h"
 #include "vocab.h"
 
 struct audit_record {
@@ -25,6 +26,7 @@ struct audit_record {
         const char *by;                 /* operator actions: who (user and uid, SUDO_USER when set) */
         int64_t until;                  /* a pause's end; 0: none */
         const char *approval_id;        /* operator actions: the approval they answer */
+        const struct verdict *verdict;  /* ACTION_VERIFY: the verdict on an earlier execution */
 };
 
 /* The seed's decision-log schema plus what tells why. Returns a malloc'd single line ending in

@@ -39,6 +39,7 @@ void batch_free(struct batch *b) {
         for (size_t i = 0; b->decisions && i < b->n; i++)
                 decision_free(&b->decisions[i]);
         free(b->decisions), free(b->jobs), free(b->job_alert), free(b->job_opened);
+        verdicts_free(&b->verdicts);
         if (b->sigfd >= 0)
                 close(b->sigfd);
         *b = (struct batch) { .sigfd = -1 };
@@ -56,7 +57,28 @@ static int64_t job_ended_wall_ms(const struct batch *b, const struct exec_job *j
         return b->decided_ms + (job->ended_ms - b->decided_mono_ms);
 }
 
+/* Wall-clock milliseconds at which a job started. */
+static int64_t job_started_wall_ms(const struct batch *b, const struct exec_job *job) {
+        return b->decided_ms + (job->started_ms - b->decided_mono_ms);
+}
+
 /* ---- deciding ---- */
+
+/* A resolved alert (the gate `resolved` skipped it: nothing runs) judges the executions of its
+ * fingerprint that await a verdict, in the step that decided it. */
+static int judge_resolved(struct state *st, struct batch *b, const struct alert *al) {
+        size_t first = b->verdicts.n;
+        int r = verify_resolved(st, al, b->decided_ms, &b->verdicts);
+
+        for (size_t i = first; r > 0 && i < b->verdicts.n; i++) {
+                const struct verdict *v = &b->verdicts.v[i];
+                int k = metrics_count_verdict(st, v->playbook, result_name(v->result),
+                                              v->resolved_after_ms >= 0 ? (double) v->resolved_after_ms / 1000.0 : -1);
+                if (k < 0)
+                        return k;
+        }
+        return r < 0 ? r : 0;
+}
 
 struct decide_args {
         struct batch *b;
@@ -76,7 +98,8 @@ int batch_decide_locked(struct runtime *rt, struct state *st, struct batch *b, i
                 if ((r = b->approved ? gates_evaluate_approval(&rt->cfg, st, al, b->approved, now, d, NULL)
                                      : gates_evaluate(&rt->cfg, st, al, now, d, NULL)) < 0 ||
                     (r = gates_apply(&rt->cfg, st, al, d)) < 0 ||
-                    (r = metrics_count_decision(st, d)) < 0)
+                    (r = metrics_count_decision(st, d)) < 0 ||
+                    (d->gate == GATE_RESOLVED && (r = judge_resolved(st, b, al)) < 0))
                         return r;
                 if (d->action == ACTION_EXECUTED &&
                     (r = state_add_running(st, getpid(), b->decided_ms / 1000, d->route->playbook,
@@ -96,6 +119,7 @@ void batch_undecide(struct batch *b) {
                 decision_free(&b->decisions[i]);
                 b->decisions[i] = (struct decision) {};
         }
+        verdicts_free(&b->verdicts);
 }
 
 int batch_decide(struct runtime *rt, struct batch *b, int count_code) {
@@ -261,6 +285,9 @@ static int record_step(struct runtime *rt, struct state *st, void *data) {
                     (r = metrics_count_execution(st, playbook, result_name(job->result),
                                                  (double) (job->ended_ms - job->started_ms) / 1000.0)) < 0)
                         return r;
+                if ((r = verify_await(st, d->route, &b->alerts[b->job_alert[j]], job->result,
+                                      job_started_wall_ms(b, job))) < 0)
+                        return r;
         }
         return 0;
 }
@@ -282,6 +309,8 @@ void batch_log(struct runtime *rt, const struct batch *b) {
                         rec.reason = "Executor could not be started";
                 rt_record(rt, &rec);
         }
+        for (size_t i = 0; i < b->verdicts.n; i++)
+                rt_record_verdict(rt, &b->verdicts.v[i], b->decided_ms);
         for (size_t j = 0; j < b->n_jobs; j++) {
                 const char *playbook = b->decisions[b->job_alert[j]].route->playbook;
                 if (!b->job_opened[j])

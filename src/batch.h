@@ -10,6 +10,7 @@
 #include "exec.h"
 #include "gates.h"
 #include "runtime.h"
+#include "verify.h"
 
 struct batch {
         const struct alert *alerts;
@@ -19,6 +20,7 @@ struct batch {
         size_t *job_alert;                      /* jobs[i] belongs to alerts[job_alert[i]] */
         bool *job_opened;                       /* recording jobs[i] opened its circuit */
         size_t n_jobs;
+        struct verdicts verdicts;               /* judged while deciding (resolved alerts) */
         int64_t decided_ms;                     /* wall clock */
         int64_t decided_mono_ms;                /* the same moment, monotonic (the jobs' clock) */
         int sigfd;                              /* SIGTERM/SIGINT, blocked from init on */
@@ -36,7 +38,8 @@ int batch_init(struct batch *b, const struct alert *alerts, size_t n);
 void batch_free(struct batch *b);
 
 /* [lock] Decides every alert and applies each decision's plan before the next alert is decided,
- * counting the request's HTTP code when count_code != 0. 0 or -errno: then nothing was reserved. */
+ * judges the executions awaiting a verdict that a resolved alert resolves (verify.h), counting the
+ * request's HTTP code when count_code != 0. 0 or -errno: then nothing was reserved. */
 int batch_decide(struct runtime *rt, struct batch *b, int count_code);
 /* The same inside a locked step the caller runs (an approval looks its alert up in the step that
  * decides it). On the step's failure the caller undoes the decisions with batch_undecide(). */
@@ -47,9 +50,11 @@ void batch_start(struct runtime *rt, struct batch *b);
 /* Until every execution has ended, or deadline_ms (monotonic; < 0: none) has passed. A stop
  * request, or a failure of the wait itself, aborts every execution still running. */
 void batch_wait(struct batch *b, int64_t deadline_ms);
-/* [lock] Records how each execution ended: breakers, metrics, the running entries. */
+/* [lock] Records how each execution ended: breakers, metrics, the running entries, and the runs
+ * that now await a verdict. */
 void batch_record(struct runtime *rt, struct batch *b);
-/* The decision log and the journal: one record per alert, and each circuit that opened. */
+/* The decision log and the journal: one record per alert, one per verdict, and each circuit that
+ * opened. */
 void batch_log(struct runtime *rt, const struct batch *b);
 
 /* The job of alert i, or NULL when it executes nothing. */

@@ -56,6 +56,10 @@
 #define APPROVAL_KEEP_SEC       3600            /* a closed or expired one is kept this long after
                                                  * its expiry, to say why it cannot be approved */
 
+/* Verdicts (verify.c): an ended execution awaits one until its alert resolves or its window ends */
+#define VERIFY_DEFAULT_MINUTES  10              /* config: a route's verify_minutes (0: none) */
+#define VERIFY_MAX_AWAITING     1024            /* held at once; the oldest is dropped unjudged */
+
 /* Replay (remediationctl replay) */
 #define REPLAY_MAX_EVENTS       200000          /* decision-log lines held at once: a window's */
 

@@ -409,6 +409,7 @@ static const struct key route_keys[] = {
           .choices = (const char *const[]) { "live", "shadow", NULL } },
         INT("approval_minutes",         DEFAULT(APPROVAL_DEFAULT_MINUTES), 0, 1440, route, approval_minutes,
             .allowed = allow_approval),
+        INT("verify_minutes",           DEFAULT(VERIFY_DEFAULT_MINUTES), 0, 1440, route, verify_minutes),
 };
 
 static const struct key top_keys[] = {

@@ -15,6 +15,7 @@ struct route {
         int manual_mttr_minutes;        /* 0 when not set */
         char *mode;                     /* "live" or "shadow"; NULL: live */
         int approval_minutes;           /* an escalation awaits an operator this long; 0: none */
+        int verify_minutes;             /* an execution awaits its verdict this long; 0: none */
 };
 
 struct config {

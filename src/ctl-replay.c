@@ -113,6 +113,8 @@ static int collect(const cJSON *line, void *data) {
 
         if (ts < 0 || action == ACTION_NONE || (rp->pauses_only && ts >= (double) rp->warm))
                 return 0;               /* undated, no word of ours, or read again from the warm-up on */
+        if (action == ACTION_VERIFY)
+                return 0;               /* a verdict on a run decides nothing: not replayed (yet) */
         if (rp->n_ev >= REPLAY_MAX_EVENTS)
                 return -E2BIG;
         struct event *e = GROW(rp->ev, rp->n_ev);

@@ -12,6 +12,7 @@
 #include "gates.h"
 #include "history.h"
 #include "util.h"
+#include "verify.h"
 
 #define BLOCK (64 * 1024)
 #define BUFFER_BYTES (AUDIT_LINE_MAX + BLOCK)   /* the longest line we write, and a block */
@@ -214,7 +215,7 @@ static bool replay_matters(const char *line, size_t len) {
         static const char *const marks[] = {
                 ",\"action\":\"executed\",", ",\"action\":\"reset_breaker\",",
                 ",\"action\":\"forget\",", ",\"key\":\"", ",\"result\":\"pending\",",
-                ",\"action\":\"approve\",", ",\"action\":\"deny\",",
+                ",\"action\":\"approve\",", ",\"action\":\"deny\",", ",\"action\":\"verify\",",
         };
         for (size_t i = 0; i < ELEMENTSOF(marks); i++)
                 if (memmem(line, len, marks[i], strlen(marks[i])))
@@ -240,6 +241,36 @@ static int replay_pause(struct replay *rp, const cJSON *line, enum action action
                 return 0;
         int r = state_put_pause(rp->s, playbook, at, (int64_t) u, by ?: "", reason ?: "Paused");
         return r == -ENOMEM ? r : 0;
+}
+
+/* Seconds with millisecond precision, as audit.c writes them, in milliseconds; -1: none or insane. */
+static int64_t line_ms(const cJSON *line, const char *name) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(line, name);
+        if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= HISTORY_MAX_TIMESTAMP))
+                return -1;
+        return (int64_t) (v->valuedouble * 1000 + 0.5);        /* rounded: it is not negative */
+}
+
+/* An execution that awaits its verdict until the verify line that judged it, if any. */
+static int replay_verdict(struct replay *rp, const cJSON *line, enum action action, enum result result,
+                          const char *alert, const char *playbook) {
+        const char *fp = str(line, "fingerprint");
+        int64_t ended = line_ms(line, "timestamp"), dur = line_ms(line, "duration_seconds");
+
+        if (!fp || !*fp || ended < 0)
+                return 0;
+        if (action == ACTION_VERIFY) {
+                size_t i = state_find_awaiting_run(rp->s, fp, line_ms(line, "execution_timestamp"));
+                if (i < rp->s->n_awaiting)
+                        state_remove_awaiting(rp->s, i);
+                return 0;
+        }
+        /* The alert as verify_await() needs it: its startsAt is not in the log. */
+        struct alert a = { .alertname = alert, .fingerprint = fp, .starts_at = "", .ends_at = "" };
+        const struct route *r = config_find_route(rp->c, alert);
+        if (!r || !r->playbook || strcmp(r->playbook, playbook) != 0 || dur < 0)
+                return 0;
+        return verify_await(rp->s, r, &a, result, ended - dur);
 }
 
 static int replay_line(const cJSON *line, void *data) {
@@ -282,9 +313,12 @@ static int replay_line(const cJSON *line, void *data) {
                         breaker_apply(rp->c, b, BREAKER_RESET, false, ended);
                 return 0;
         }
+        if (action == ACTION_VERIFY && alert)
+                return replay_verdict(rp, line, action, result, alert, playbook);
         if (action != ACTION_EXECUTED || result == RESULT_RUNNING || !alert)
                 return 0;
-        if ((r = state_add_exec(rp->s, started, alert, playbook)) < 0)
+        if ((r = state_add_exec(rp->s, started, alert, playbook)) < 0 ||
+            (r = replay_verdict(rp, line, action, result, alert, playbook)) < 0)
                 return r;
         rp->executions++;
         bool trial = breaker_state(rp->c, state_find_breaker(rp->s, playbook), started) == BREAKER_HALF_OPEN;
@@ -307,9 +341,12 @@ int64_t history_horizon(const struct config *c) {
                 horizon = (int64_t) c->reset_timeout_minutes * 60 * 2;
         if ((int64_t) c->idempotency_window_minutes * 60 > horizon)
                 horizon = (int64_t) c->idempotency_window_minutes * 60;
-        for (size_t i = 0; i < c->n_routes; i++)        /* and the approvals still to be answered */
+        for (size_t i = 0; i < c->n_routes; i++) {      /* and the approvals still to be answered */
                 if ((int64_t) c->routes[i].approval_minutes * 60 + APPROVAL_KEEP_SEC > horizon)
                         horizon = (int64_t) c->routes[i].approval_minutes * 60 + APPROVAL_KEEP_SEC;
+                if ((int64_t) c->routes[i].verify_minutes * 60 > horizon)       /* the verdicts */
+                        horizon = (int64_t) c->routes[i].verify_minutes * 60;
+        }
         return horizon;
 }
 

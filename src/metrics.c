@@ -8,6 +8,7 @@
 #include "util.h"
 
 static const double duration_buckets[] = { 1, 2.5, 5, 10, 30, 60, 120, 300 };
+static const double resolve_buckets[] = { 10, 20, 30, 60, 120, 300, 600, 1800, 3600 };
 
 #define SERIES(buf, ...) (snprintf((buf), sizeof(buf), __VA_ARGS__) >= (int) sizeof(buf) ? -ENOBUFS : 0)
 
@@ -19,28 +20,42 @@ int metrics_count_decision(struct state *s, const struct decision *d) {
         return state_counter_add(s, series, 1);
 }
 
-int metrics_count_execution(struct state *s, const char *playbook, const char *result, double seconds) {
+/* One observation of a histogram NAME{playbook=...}: every bucket is touched, so a new playbook's
+ * buckets are stored in order. */
+static int observe(struct state *s, const char *name, const char *playbook, const double *buckets, size_t n,
+                   double v) {
         char series[256];
-        int r;
 
-        if (SERIES(series, "remediation_playbook_executions_total{playbook=\"%s\",status=\"%s\"}",
-                   playbook, result) || (r = state_counter_add(s, series, 1)) < 0)
-                return -ENOBUFS;
-        /* Every bucket is touched, so a new playbook's buckets are stored in order. */
-        for (size_t i = 0; i < sizeof(duration_buckets) / sizeof(*duration_buckets); i++) {
-                if (SERIES(series, "remediation_playbook_duration_seconds_bucket{playbook=\"%s\",le=\"%g\"}",
-                           playbook, duration_buckets[i]) ||
-                    (r = state_counter_add(s, series, seconds <= duration_buckets[i])) < 0)
+        for (size_t i = 0; i < n; i++)
+                if (SERIES(series, "%s_bucket{playbook=\"%s\",le=\"%g\"}", name, playbook, buckets[i]) ||
+                    state_counter_add(s, series, v <= buckets[i]) < 0)
                         return -ENOBUFS;
-        }
-        if (SERIES(series, "remediation_playbook_duration_seconds_bucket{playbook=\"%s\",le=\"+Inf\"}", playbook) ||
-            (r = state_counter_add(s, series, 1)) < 0 ||
-            SERIES(series, "remediation_playbook_duration_seconds_sum{playbook=\"%s\"}", playbook) ||
-            (r = state_counter_add(s, series, seconds)) < 0 ||
-            SERIES(series, "remediation_playbook_duration_seconds_count{playbook=\"%s\"}", playbook) ||
-            (r = state_counter_add(s, series, 1)) < 0)
+        if (SERIES(series, "%s_bucket{playbook=\"%s\",le=\"+Inf\"}", name, playbook) ||
+            state_counter_add(s, series, 1) < 0 ||
+            SERIES(series, "%s_sum{playbook=\"%s\"}", name, playbook) || state_counter_add(s, series, v) < 0 ||
+            SERIES(series, "%s_count{playbook=\"%s\"}", name, playbook) || state_counter_add(s, series, 1) < 0)
                 return -ENOBUFS;
         return 0;
+}
+
+int metrics_count_execution(struct state *s, const char *playbook, const char *result, double seconds) {
+        char series[256];
+
+        if (SERIES(series, "remediation_playbook_executions_total{playbook=\"%s\",status=\"%s\"}",
+                   playbook, result) || state_counter_add(s, series, 1) < 0)
+                return -ENOBUFS;
+        return observe(s, "remediation_playbook_duration_seconds", playbook, duration_buckets,
+                       ELEMENTSOF(duration_buckets), seconds);
+}
+
+int metrics_count_verdict(struct state *s, const char *playbook, const char *result, double resolved_after) {
+        char series[256];
+
+        if (SERIES(series, "remediation_verifications_total{playbook=\"%s\",result=\"%s\"}", playbook, result) ||
+            state_counter_add(s, series, 1) < 0)
+                return -ENOBUFS;
+        return resolved_after < 0 ? 0 : observe(s, "remediation_time_to_resolve_seconds", playbook, resolve_buckets,
+                                                ELEMENTSOF(resolve_buckets), resolved_after);
 }
 
 int metrics_count_request(struct state *s, int code) {
@@ -75,6 +90,10 @@ char *metrics_render(const struct config *c, const struct state *s, int64_t now)
                "Playbook executions by outcome.");
         family(&b, s, "remediation_playbook_duration_seconds", "histogram",
                "Playbook execution time.");
+        family(&b, s, "remediation_verifications_total", "counter",
+               "Verdicts on executions: whether the alert resolved after the playbook ran.");
+        family(&b, s, "remediation_time_to_resolve_seconds", "histogram",
+               "From a playbook's start to its alert's resolution.");
         family(&b, s, "remediation_webhook_decisions_total", "counter",
                "Alert decisions by action and by the gate that made them.");
         family(&b, s, "remediation_webhook_requests_total", "counter",

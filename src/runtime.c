@@ -64,3 +64,11 @@ void rt_record(struct runtime *rt, const struct audit_record *rec) {
                                strerror(-r));
         }
 }
+
+void rt_record_verdict(struct runtime *rt, const struct verdict *v, int64_t at_ms) {
+        struct audit_record rec = {
+                .timestamp_ms = at_ms, .source = rt->source, .alertname = v->alert, .playbook = v->playbook,
+                .action = ACTION_VERIFY, .verdict = v,
+        };
+        rt_record(rt, &rec);
+}

@@ -29,3 +29,5 @@ void rt_done(struct runtime *rt);
 
 /* One line in the decision log and one journal entry. */
 void rt_record(struct runtime *rt, const struct audit_record *rec);
+/* The same for a verdict reached at at_ms. */
+void rt_record_verdict(struct runtime *rt, const struct verdict *v, int64_t at_ms);

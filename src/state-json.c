@@ -221,8 +221,27 @@ static int parse_pending(const cJSON *pending, struct state *s) {
         return 0;
 }
 
+static int parse_awaiting(const cJSON *awaiting, struct state *s) {
+        const cJSON *it;
+
+        if (cJSON_GetArraySize(awaiting) > VERIFY_MAX_AWAITING)
+                return -EBADMSG;
+        cJSON_ArrayForEach(it, awaiting) {
+                struct awaiting w = {};
+                /* Views into the tree: state_add_awaiting() copies them. */
+                if (!(w.fingerprint = (char *) get_str(it, "fingerprint")) || !*w.fingerprint ||
+                    !(w.alert = (char *) get_str(it, "alert")) || !(w.playbook = (char *) get_str(it, "playbook")) ||
+                    get_int(it, "started_ms", &w.started_ms) < 0 || get_int(it, "starts_at_ms", &w.starts_at_ms) < 0 ||
+                    get_int(it, "judge_at", &w.judge_at) < 0)
+                        return -EBADMSG;
+                if (state_add_awaiting(s, &w, VERIFY_MAX_AWAITING) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
 static int parse_into(const cJSON *root, int version, struct state *s) {
-        const cJSON *it, *execs, *breakers, *keys, *counters, *running, *pauses, *pending;
+        const cJSON *it, *execs, *breakers, *keys, *counters, *running, *pauses, *pending, *awaiting;
         int64_t a, b, c;
         const char *x, *y;
         int r;
@@ -230,10 +249,12 @@ static int parse_into(const cJSON *root, int version, struct state *s) {
         if (section(root, "executions", version == 1, &execs) < 0 ||
             section(root, "breakers", false, &breakers) < 0 || section(root, "idempotency", false, &keys) < 0 ||
             section(root, "counters", false, &counters) < 0 || section(root, "running", true, &running) < 0 ||
-            section(root, "pauses", true, &pauses) < 0 || section(root, "pending", true, &pending) < 0)
+            section(root, "pauses", true, &pauses) < 0 || section(root, "pending", true, &pending) < 0 ||
+            section(root, "awaiting", true, &awaiting) < 0)
                 return -EBADMSG;
         r = version == 1 ? parse_execs_v1(execs, s) : parse_execs(execs, s);
-        if (r < 0 || (r = parse_pauses(pauses, s)) < 0 || (r = parse_pending(pending, s)) < 0)
+        if (r < 0 || (r = parse_pauses(pauses, s)) < 0 || (r = parse_pending(pending, s)) < 0 ||
+            (r = parse_awaiting(awaiting, s)) < 0)
                 return r;
         cJSON_ArrayForEach(it, breakers) {
                 if (get_int(it, "failures", &a) < 0 || get_int(it, "opened_at", &b) < 0 ||
@@ -524,6 +545,18 @@ char *state_format(const struct state *s) {
                         out_lit(&o, "null");
                 out_int_member(&o, ",", "closed_at", p->closed_at);
                 out_lit(&o, i + 1 < s->n_pending ? "}" : "}]");
+        }
+        for (size_t i = 0; i < s->n_awaiting; i++) {  /* as the pauses: only when there are some */
+                const struct awaiting *w = &s->awaiting[i];
+                out_lit(&o, i ? ",{" : ",\"awaiting\":[{");
+                out_key(&o, true, "fingerprint");
+                out_str(&o, w->fingerprint);
+                out_str_member(&o, "alert", w->alert);
+                out_str_member(&o, "playbook", w->playbook);
+                out_int_member(&o, ",", "started_ms", w->started_ms);
+                out_int_member(&o, ",", "starts_at_ms", w->starts_at_ms);
+                out_int_member(&o, ",", "judge_at", w->judge_at);
+                out_lit(&o, i + 1 < s->n_awaiting ? "}" : "}]");
         }
         out_lit(&o, ",\"counters\":{");
         for (size_t i = 0; i < s->n_counters; i++) {

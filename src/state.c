@@ -1,5 +1,5 @@
 /* The state in memory: executions, breakers, idempotency keys (with their index), counters,
- * running playbooks, pauses, pending approvals. Its JSON form is in state-json.c. */
+ * running playbooks, pauses, pending approvals, executions awaiting a verdict. Its JSON form is in state-json.c. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -24,6 +24,10 @@ static void pending_free(struct pending *p) {
         strv_free(p->argv, p->n_argv);
 }
 
+static void awaiting_free(struct awaiting *w) {
+        free(w->fingerprint), free(w->alert), free(w->playbook);
+}
+
 void state_free(struct state *s) {
         for (size_t i = 0; i < s->n_names; i++)
                 free(s->names[i]);
@@ -39,6 +43,9 @@ void state_free(struct state *s) {
                 free(s->pauses[i].playbook), free(s->pauses[i].by), free(s->pauses[i].reason);
         for (size_t i = 0; i < s->n_pending; i++)
                 pending_free(&s->pending[i]);
+        for (size_t i = 0; i < s->n_awaiting; i++)
+                awaiting_free(&s->awaiting[i]);
+        free(s->awaiting);
         free(s->execs), free(s->names), free(s->breakers), free(s->keys), free(s->counters), free(s->running);
         free(s->pauses), free(s->pending);
         free(s->key_slots);
@@ -502,4 +509,44 @@ void state_prune_pending(struct state *s, int64_t before) {
                 s->pending[j++] = s->pending[i];
         }
         s->n_pending = j;
+}
+
+/* ---- executions awaiting a verdict ---- */
+
+void state_remove_awaiting(struct state *s, size_t i) {
+        awaiting_free(&s->awaiting[i]);
+        memmove(&s->awaiting[i], &s->awaiting[i + 1], (--s->n_awaiting - i) * sizeof(*s->awaiting));
+}
+
+int state_add_awaiting(struct state *s, const struct awaiting *w, size_t max) {
+        struct awaiting c = {
+                strdup(w->fingerprint), strdup(w->alert), strdup(w->playbook), w->started_ms,
+                w->starts_at_ms, w->judge_at,
+        };
+        if (!c.fingerprint || !c.alert || !c.playbook) {
+                awaiting_free(&c);
+                return -ENOMEM;
+        }
+        while (s->n_awaiting > 0 && s->n_awaiting >= max)
+                state_remove_awaiting(s, 0);
+        if (!GROW(s->awaiting, s->n_awaiting)) {
+                awaiting_free(&c);
+                return -ENOMEM;
+        }
+        s->awaiting[s->n_awaiting++] = c;
+        return 0;
+}
+
+size_t state_find_awaiting(const struct state *s, const char *fingerprint, size_t from) {
+        size_t i = from;
+        while (i < s->n_awaiting && strcmp(s->awaiting[i].fingerprint, fingerprint) != 0)
+                i++;
+        return i;
+}
+
+size_t state_find_awaiting_run(const struct state *s, const char *fingerprint, int64_t started_ms) {
+        for (size_t i = 0; (i = state_find_awaiting(s, fingerprint, i)) < s->n_awaiting; i++)
+                if (s->awaiting[i].started_ms == started_ms)
+                        return i;
+        return s->n_awaiting;
 }

@@ -56,6 +56,14 @@ struct pending {                        /* an escalated alert awaiting an operat
         int64_t closed_at;
 };
 
+struct awaiting {                       /* an ended execution awaiting its verdict (verify.h) */
+        char *fingerprint;              /* the alert's: its resolved notification judges it */
+        char *alert, *playbook;
+        int64_t started_ms;             /* the execution's start, wall clock */
+        int64_t starts_at_ms;           /* the alert's startsAt; 0: not known */
+        int64_t judge_at;               /* the end of the route's verify window */
+};
+
 struct state {
         struct execution *execs;   size_t n_execs;
         char **names;              size_t n_names;      /* executions' names: a copy per run of equal ones */
@@ -66,6 +74,7 @@ struct state {
         struct running *running;   size_t n_running;
         struct pause *pauses;      size_t n_pauses;
         struct pending *pending;   size_t n_pending;
+        struct awaiting *awaiting; size_t n_awaiting;   /* oldest first */
 };
 
 void state_free(struct state *s);
@@ -123,3 +132,11 @@ int state_add_pending(struct state *s, const struct pending *p, int64_t now, siz
 int state_close_pending(struct pending *p, enum action how, const char *by, int64_t at);
 /* Drops the ones that expired at or before `before`, open or closed. */
 void state_prune_pending(struct state *s, int64_t before);
+
+/* Adds a copy of w, dropping the oldest first when max (> 0) are held. 0 or -ENOMEM. */
+int state_add_awaiting(struct state *s, const struct awaiting *w, size_t max);
+/* The first awaiting execution of fingerprint at or after index `from`, or n_awaiting. */
+size_t state_find_awaiting(const struct state *s, const char *fingerprint, size_t from);
+/* The one of fingerprint that started at started_ms (to the millisecond), or n_awaiting. */
+size_t state_find_awaiting_run(const struct state *s, const char *fingerprint, int64_t started_ms);
+void state_remove_awaiting(struct state *s, size_t i);

@@ -7,7 +7,7 @@ static const char *const actions[_ACTION_MAX] = {
         [ACTION_BLOCKED] = "blocked", [ACTION_SKIPPED] = "skipped", [ACTION_SHADOW] = "shadow",
         [ACTION_RESET_BREAKER] = "reset_breaker", [ACTION_FORGET] = "forget",
         [ACTION_PAUSE] = "pause", [ACTION_RESUME] = "resume", [ACTION_APPROVE] = "approve",
-        [ACTION_DENY] = "deny",
+        [ACTION_DENY] = "deny", [ACTION_VERIFY] = "verify",
 };
 
 static const char *const gates[_GATE_MAX] = {
@@ -22,7 +22,7 @@ static const char *const gates[_GATE_MAX] = {
 static const char *const results[_RESULT_MAX] = {
         [RESULT_RUNNING] = "running", [RESULT_SUCCESS] = "success", [RESULT_FAILURE] = "failure",
         [RESULT_TIMEOUT] = "timeout", [RESULT_SPAWN_FAILED] = "spawn_failed", [RESULT_ABORTED] = "aborted",
-        [RESULT_PENDING] = "pending",
+        [RESULT_PENDING] = "pending", [RESULT_RESOLVED] = "resolved", [RESULT_INEFFECTIVE] = "ineffective",
 };
 
 static const char *const sources[_SOURCE_MAX] = {

@@ -17,6 +17,7 @@ enum action {
         ACTION_RESUME,
         ACTION_APPROVE,                 /* an operator's answer to a pending escalation */
         ACTION_DENY,
+        ACTION_VERIFY,                  /* a verdict on an earlier execution: did the alert go away */
         _ACTION_MAX,
 };
 
@@ -47,6 +48,8 @@ enum result {
         RESULT_SPAWN_FAILED,            /* fork or execve failed */
         RESULT_ABORTED,                 /* we were told to stop (SIGTERM) */
         RESULT_PENDING,                 /* not an execution's: an escalation awaiting approval */
+        RESULT_RESOLVED,                /* verdicts (ACTION_VERIFY): the alert resolved after the run */
+        RESULT_INEFFECTIVE,             /* still firing when the route's verify window ended */
         _RESULT_MAX,
 };
 

@@ -1,0 +1,147 @@
+/* Verdicts (verify.c): Alertmanager's times read exactly, which runs await a verdict, and a
+ * resolved alert judging every awaiting run of its fingerprint once; the awaiting runs kept as
+ * JSON and bounded. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "bounds.h"
+#include "state.h"
+#include "verify.h"
+
+static void times_as_alertmanager_writes_them(void **unused) {
+        int64_t ms = -1;
+        (void) unused;
+        assert_int_equal(verify_parse_time("2025-12-24T10:01:30.250Z", &ms), 0);
+        assert_int_equal(ms, 1766570490250);
+        assert_int_equal(verify_parse_time("2025-12-24T10:01:30.123456789Z", &ms), 0);
+        assert_int_equal(ms, 1766570490123);
+        assert_int_equal(verify_parse_time("2025-12-24T11:01:30+01:00", &ms), 0);
+        assert_int_equal(ms, 1766570490000);
+        assert_int_equal(verify_parse_time("2025-12-24T10:01:30.5-00:30", &ms), 0);
+        assert_int_equal(ms, 1766572290500);
+        ms = 42;
+        /* Go's zero time (not known), junk, and what is not there leave ret alone. */
+        assert_int_equal(verify_parse_time("0001-01-01T00:00:00Z", &ms), -EINVAL);
+        assert_int_equal(verify_parse_time("", &ms), -EINVAL);
+        assert_int_equal(verify_parse_time(NULL, &ms), -EINVAL);
+        assert_int_equal(verify_parse_time("2025-12-24T10:01:30", &ms), -EINVAL);
+        assert_int_equal(verify_parse_time("2025-12-24T10:01:30.Z", &ms), -EINVAL);
+        assert_int_equal(verify_parse_time("2025-13-24T10:01:30Z", &ms), -EINVAL);
+        assert_int_equal(verify_parse_time("2025-12-24T10:01:30Zx", &ms), -EINVAL);
+        assert_int_equal(ms, 42);
+}
+
+static struct route route_of(int verify_minutes) {
+        return (struct route) { .alertname = "A", .playbook = "p", .verify_minutes = verify_minutes };
+}
+
+static struct alert alert_of(const char *fp, bool firing, const char *starts, const char *ends) {
+        return (struct alert) { .firing = firing, .alertname = "A", .fingerprint = fp, .starts_at = starts,
+                                .ends_at = ends, .generator_url = "" };
+}
+
+static void which_runs_await_a_verdict(void **unused) {
+        struct state s = {};
+        struct route r = route_of(10), off = route_of(0);
+        struct alert a = alert_of("f1", true, "2025-12-24T09:59:00Z", ""), none = alert_of("", true, "", "");
+        (void) unused;
+
+        assert_int_equal(verify_await(&s, &r, &a, RESULT_SUCCESS, 1766570400000), 0);
+        assert_int_equal(verify_await(&s, &r, &a, RESULT_FAILURE, 1766570401000), 0);
+        assert_int_equal(verify_await(&s, &r, &a, RESULT_TIMEOUT, 1766570402000), 0);
+        assert_int_equal(s.n_awaiting, 3);
+        assert_int_equal(verify_await(&s, &r, &a, RESULT_ABORTED, 1766570403000), 0);
+        assert_int_equal(verify_await(&s, &r, &a, RESULT_SPAWN_FAILED, 1766570403000), 0);
+        assert_int_equal(verify_await(&s, &off, &a, RESULT_SUCCESS, 1766570403000), 0);
+        assert_int_equal(verify_await(&s, &r, &none, RESULT_SUCCESS, 1766570403000), 0);
+        assert_int_equal(verify_await(&s, NULL, &a, RESULT_SUCCESS, 1766570403000), 0);
+        assert_int_equal(s.n_awaiting, 3);
+        assert_int_equal(s.awaiting[0].judge_at, 1766570400 + 600);
+        assert_int_equal(s.awaiting[0].starts_at_ms, 1766570340000);
+        state_free(&s);
+}
+
+static void resolved_judges_each_run_of_its_fingerprint_once(void **unused) {
+        struct state s = {};
+        struct verdicts out = {};
+        struct route r = route_of(10);
+        struct alert f1 = alert_of("f1", true, "", ""), f2 = alert_of("f2", true, "", "");
+        struct alert gone = alert_of("f1", false, "2025-12-24T09:59:00Z", "2025-12-24T10:01:30.250Z");
+        struct alert no_end = alert_of("f2", false, "", "0001-01-01T00:00:00Z");
+        (void) unused;
+
+        assert_int_equal(verify_await(&s, &r, &f1, RESULT_SUCCESS, 1766570400000), 0);
+        assert_int_equal(verify_await(&s, &r, &f2, RESULT_SUCCESS, 1766570400500), 0);
+        assert_int_equal(verify_await(&s, &r, &f1, RESULT_FAILURE, 1766570460000), 0);
+        assert_int_equal(verify_resolved(&s, &gone, 1766570500000, &out), 2);
+        assert_int_equal(out.n, 2);
+        assert_int_equal(out.v[0].result, RESULT_RESOLVED);
+        assert_string_equal(out.v[0].fingerprint, "f1");
+        assert_string_equal(out.v[0].playbook, "p");
+        assert_int_equal(out.v[0].execution_ms, 1766570400000);
+        assert_int_equal(out.v[0].resolved_after_ms, 90250);
+        assert_int_equal(out.v[0].mttr_ms, 150250);
+        assert_int_equal(out.v[1].resolved_after_ms, 30250);
+        assert_int_equal(s.n_awaiting, 1);
+        assert_string_equal(s.awaiting[0].fingerprint, "f2");
+        assert_int_equal(verify_resolved(&s, &gone, 1766570500000, &out), 0);      /* judged once */
+        /* Without endsAt: resolved now; without startsAt anywhere: no MTTR. */
+        assert_int_equal(verify_resolved(&s, &no_end, 1766570520500, &out), 1);
+        assert_int_equal(out.v[2].resolved_after_ms, 120000);
+        assert_int_equal(out.v[2].mttr_ms, -1);
+        assert_int_equal(s.n_awaiting, 0);
+        verdicts_free(&out);
+        state_free(&s);
+}
+
+static void awaiting_runs_as_json_and_bounded(void **unused) {
+        struct state s = {}, back = {};
+        struct awaiting w = { .fingerprint = "f\"1", .alert = "A", .playbook = "p", .started_ms = 1766570400123,
+                              .starts_at_ms = 0, .judge_at = 1766571000 };
+        (void) unused;
+
+        for (int i = 0; i < VERIFY_MAX_AWAITING + 2; i++) {
+                w.started_ms = 1766570400000 + i;
+                assert_int_equal(state_add_awaiting(&s, &w, VERIFY_MAX_AWAITING), 0);
+        }
+        assert_int_equal(s.n_awaiting, VERIFY_MAX_AWAITING);
+        assert_int_equal(s.awaiting[0].started_ms, 1766570400002);      /* the oldest dropped */
+        char *text = state_format(&s);
+        assert_non_null(text);
+        assert_int_equal(state_parse(text, strlen(text), &back), 0);
+        assert_int_equal(back.n_awaiting, VERIFY_MAX_AWAITING);
+        assert_string_equal(back.awaiting[5].fingerprint, "f\"1");
+        assert_int_equal(back.awaiting[5].started_ms, s.awaiting[5].started_ms);
+        assert_int_equal(back.awaiting[5].judge_at, 1766571000);
+        assert_int_equal(state_find_awaiting_run(&back, "f\"1", 1766570400010), 8);
+        assert_int_equal(state_find_awaiting_run(&back, "f\"1", 1), back.n_awaiting);
+        char *again = state_format(&back);
+        assert_string_equal(again, text);
+        free(again), free(text);
+        state_free(&back);
+        /* Damage is refused: a missing time, an empty fingerprint. */
+        static const char *const bad[] = {
+                "{\"version\":2,\"awaiting\":[{\"fingerprint\":\"f\",\"alert\":\"A\",\"playbook\":\"p\",\"started_ms\":1,\"starts_at_ms\":0}]}",
+                "{\"version\":2,\"awaiting\":[{\"fingerprint\":\"\",\"alert\":\"A\",\"playbook\":\"p\",\"started_ms\":1,\"starts_at_ms\":0,\"judge_at\":1}]}",
+                "{\"version\":2,\"awaiting\":{}}",
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+                assert_int_equal(state_parse(bad[i], strlen(bad[i]), &back), -EBADMSG);
+        state_free(&s);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(times_as_alertmanager_writes_them),
+                cmocka_unit_test(which_runs_await_a_verdict),
+                cmocka_unit_test(resolved_judges_each_run_of_its_fingerprint_once),
+                cmocka_unit_test(awaiting_runs_as_json_and_bounded),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
