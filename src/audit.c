@@ -162,7 +162,10 @@ static cJSON *rec_labels(const struct audit_record *r) {
 
 /* A verdict's sentence, into buf. */
 static const char *verdict_reason(const struct verdict *v, char *buf, size_t size) {
-        if (v->resolved_after_ms >= 0)
+        if (v->result == RESULT_INEFFECTIVE)
+                snprintf(buf, size, "Alert still firing at the end of the verify window%s",
+                         v->opened ? ": counted as a failure, circuit opened" : "");
+        else if (v->resolved_after_ms >= 0)
                 snprintf(buf, size, "Alert resolved %.3f s after the playbook started", (double) v->resolved_after_ms / 1000.0);
         else
                 snprintf(buf, size, "Alert resolved after the playbook ran");
@@ -296,7 +299,7 @@ int audit_journal(const struct audit_record *r) {
 
         if (r->verdict) {
                 mid = MID_VERIFIED;
-                priority = LOG_INFO;
+                priority = r->verdict->result == RESULT_RESOLVED ? LOG_INFO : LOG_WARNING;
                 clean_str(&fingerprint, r->verdict->fingerprint);
                 snprintf(msg, sizeof(msg), "Verdict on playbook %s for %s: %s (%s)", playbook, alertname.s,
                          rec_result(r), verdict_reason(r->verdict, why, sizeof(why)));

@@ -66,9 +66,9 @@ static int64_t job_started_wall_ms(const struct batch *b, const struct exec_job 
 
 /* A resolved alert (the gate `resolved` skipped it: nothing runs) judges the executions of its
  * fingerprint that await a verdict, in the step that decided it. */
-static int judge_resolved(struct state *st, struct batch *b, const struct alert *al) {
+static int judge_resolved(const struct config *cfg, struct state *st, struct batch *b, const struct alert *al) {
         size_t first = b->verdicts.n;
-        int r = verify_resolved(st, al, b->decided_ms, &b->verdicts);
+        int r = verify_resolved(cfg, st, al, b->decided_ms, &b->verdicts);
 
         for (size_t i = first; r > 0 && i < b->verdicts.n; i++) {
                 const struct verdict *v = &b->verdicts.v[i];
@@ -99,7 +99,7 @@ int batch_decide_locked(struct runtime *rt, struct state *st, struct batch *b, i
                                      : gates_evaluate(&rt->cfg, st, al, now, d, NULL)) < 0 ||
                     (r = gates_apply(&rt->cfg, st, al, d)) < 0 ||
                     (r = metrics_count_decision(st, d)) < 0 ||
-                    (d->gate == GATE_RESOLVED && (r = judge_resolved(st, b, al)) < 0))
+                    (d->gate == GATE_RESOLVED && (r = judge_resolved(&rt->cfg, st, b, al)) < 0))
                         return r;
                 if (d->action == ACTION_EXECUTED &&
                     (r = state_add_running(st, getpid(), b->decided_ms / 1000, d->route->playbook,
@@ -278,15 +278,16 @@ static int record_step(struct runtime *rt, struct state *st, void *data) {
                 state_remove_running(st, getpid(), b->decided_ms / 1000, playbook);
                 if (!br && e != BREAKER_ABORTED)
                         return -ENOMEM;
-                if (br)
+                /* An exit 0 awaiting its verdict leaves the breaker to the verdict. */
+                if ((r = verify_await(st, d->route, &b->alerts[b->job_alert[j]], job->result, d->trial,
+                                      job_started_wall_ms(b, job))) < 0)
+                        return r;
+                if (br && r == 0)
                         b->job_opened[j] = breaker_apply(&rt->cfg, br, e, d->trial,
                                                          job_ended_wall_ms(b, job) / 1000);
                 if (e != BREAKER_ABORTED &&
                     (r = metrics_count_execution(st, playbook, result_name(job->result),
                                                  (double) (job->ended_ms - job->started_ms) / 1000.0)) < 0)
-                        return r;
-                if ((r = verify_await(st, d->route, &b->alerts[b->job_alert[j]], job->result,
-                                      job_started_wall_ms(b, job))) < 0)
                         return r;
         }
         return 0;

@@ -410,6 +410,7 @@ static const struct key route_keys[] = {
         INT("approval_minutes",         DEFAULT(APPROVAL_DEFAULT_MINUTES), 0, 1440, route, approval_minutes,
             .allowed = allow_approval),
         INT("verify_minutes",           DEFAULT(VERIFY_DEFAULT_MINUTES), 0, 1440, route, verify_minutes),
+        BOOL("ineffective_opens_breaker", DEFAULT(true), route, ineffective_opens_breaker),
 };
 
 static const struct key top_keys[] = {

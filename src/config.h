@@ -16,6 +16,7 @@ struct route {
         char *mode;                     /* "live" or "shadow"; NULL: live */
         int approval_minutes;           /* an escalation awaits an operator this long; 0: none */
         int verify_minutes;             /* an execution awaits its verdict this long; 0: none */
+        bool ineffective_opens_breaker; /* an `ineffective` verdict counts as a failure */
 };
 
 struct config {

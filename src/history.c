@@ -251,9 +251,11 @@ static int64_t line_ms(const cJSON *line, const char *name) {
         return (int64_t) (v->valuedouble * 1000 + 0.5);        /* rounded: it is not negative */
 }
 
-/* An execution that awaits its verdict until the verify line that judged it, if any. */
+/* An execution that awaits its verdict until the verify line that judged it, if any: as
+ * verify_await() and the verdict left them, the breaker too. 1 when the run's exit 0 leaves the
+ * breaker to its verdict, 0, or -ENOMEM. */
 static int replay_verdict(struct replay *rp, const cJSON *line, enum action action, enum result result,
-                          const char *alert, const char *playbook) {
+                          const char *alert, const char *playbook, bool trial) {
         const char *fp = str(line, "fingerprint");
         int64_t ended = line_ms(line, "timestamp"), dur = line_ms(line, "duration_seconds");
 
@@ -261,16 +263,19 @@ static int replay_verdict(struct replay *rp, const cJSON *line, enum action acti
                 return 0;
         if (action == ACTION_VERIFY) {
                 size_t i = state_find_awaiting_run(rp->s, fp, line_ms(line, "execution_timestamp"));
-                if (i < rp->s->n_awaiting)
-                        state_remove_awaiting(rp->s, i);
-                return 0;
+                if (i == rp->s->n_awaiting)
+                        return 0;
+                bool counts = rp->s->awaiting[i].breaker;
+                state_remove_awaiting(rp->s, i);
+                int r = counts ? verify_count(rp->c, rp->s, playbook, result, ended / 1000) : 0;
+                return r < 0 ? r : 0;
         }
         /* The alert as verify_await() needs it: its startsAt is not in the log. */
         struct alert a = { .alertname = alert, .fingerprint = fp, .starts_at = "", .ends_at = "" };
         const struct route *r = config_find_route(rp->c, alert);
         if (!r || !r->playbook || strcmp(r->playbook, playbook) != 0 || dur < 0)
                 return 0;
-        return verify_await(rp->s, r, &a, result, ended - dur);
+        return verify_await(rp->s, r, &a, result, trial, ended - dur);
 }
 
 static int replay_line(const cJSON *line, void *data) {
@@ -314,18 +319,19 @@ static int replay_line(const cJSON *line, void *data) {
                 return 0;
         }
         if (action == ACTION_VERIFY && alert)
-                return replay_verdict(rp, line, action, result, alert, playbook);
+                return replay_verdict(rp, line, action, result, alert, playbook, false);
         if (action != ACTION_EXECUTED || result == RESULT_RUNNING || !alert)
                 return 0;
-        if ((r = state_add_exec(rp->s, started, alert, playbook)) < 0 ||
-            (r = replay_verdict(rp, line, action, result, alert, playbook)) < 0)
+        if ((r = state_add_exec(rp->s, started, alert, playbook)) < 0)
                 return r;
         rp->executions++;
         bool trial = breaker_state(rp->c, state_find_breaker(rp->s, playbook), started) == BREAKER_HALF_OPEN;
         struct breaker *b = state_breaker(rp->s, playbook, result != RESULT_ABORTED);
         if (!b && result != RESULT_ABORTED)
                 return -ENOMEM;
-        if (b)
+        if ((r = replay_verdict(rp, line, action, result, alert, playbook, trial)) < 0)
+                return r;
+        if (b && r == 0)
                 breaker_apply(rp->c, b, result == RESULT_SUCCESS ? BREAKER_SUCCEEDED :
                                         result == RESULT_ABORTED ? BREAKER_ABORTED : BREAKER_FAILED,
                               trial, ended);

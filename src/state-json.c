@@ -232,8 +232,10 @@ static int parse_awaiting(const cJSON *awaiting, struct state *s) {
                 if (!(w.fingerprint = (char *) get_str(it, "fingerprint")) || !*w.fingerprint ||
                     !(w.alert = (char *) get_str(it, "alert")) || !(w.playbook = (char *) get_str(it, "playbook")) ||
                     get_int(it, "started_ms", &w.started_ms) < 0 || get_int(it, "starts_at_ms", &w.starts_at_ms) < 0 ||
-                    get_int(it, "judge_at", &w.judge_at) < 0)
+                    get_int(it, "judge_at", &w.judge_at) < 0 ||
+                    !cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(it, "breaker")))
                         return -EBADMSG;
+                w.breaker = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "breaker"));
                 if (state_add_awaiting(s, &w, VERIFY_MAX_AWAITING) < 0)
                         return -ENOMEM;
         }
@@ -556,6 +558,7 @@ char *state_format(const struct state *s) {
                 out_int_member(&o, ",", "started_ms", w->started_ms);
                 out_int_member(&o, ",", "starts_at_ms", w->starts_at_ms);
                 out_int_member(&o, ",", "judge_at", w->judge_at);
+                out_lit(&o, w->breaker ? ",\"breaker\":true" : ",\"breaker\":false");
                 out_lit(&o, i + 1 < s->n_awaiting ? "}" : "}]");
         }
         out_lit(&o, ",\"counters\":{");

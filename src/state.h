@@ -62,6 +62,9 @@ struct awaiting {                       /* an ended execution awaiting its verdi
         int64_t started_ms;             /* the execution's start, wall clock */
         int64_t starts_at_ms;           /* the alert's startsAt; 0: not known */
         int64_t judge_at;               /* the end of the route's verify window */
+        bool breaker;                   /* it exited 0: the verdict, not the exit, counts for the
+                                         * playbook's breaker (resolved a success, ineffective a
+                                         * failure) */
 };
 
 struct state {

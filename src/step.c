@@ -10,6 +10,7 @@
 #include "step.h"
 #include "store.h"
 #include "util.h"
+#include "verify.h"
 
 /* A missing state (tmpfs after a reboot) or a corrupt one (moved aside, never silently reused) is
  * rebuilt from the decision log, so executions from before still count against the limits,
@@ -66,11 +67,36 @@ static void write_metrics_textfile(const char *path, const char *text) {
                 rt_log(LOG_WARNING, "metrics textfile %s not written: %s", path, strerror(-r));
 }
 
+/* The executions whose verify window ended are judged `ineffective` in every locked step, before
+ * it decides anything: a breaker they open stops the step's own alerts. */
+static int judge_expired(struct runtime *rt, struct state *st, int64_t now_ms, struct verdicts *out) {
+        int r = verify_expired(&rt->cfg, st, now_ms, out);
+
+        for (size_t i = 0; r > 0 && i < out->n; i++)
+                if ((r = metrics_count_verdict(st, out->v[i].playbook, result_name(out->v[i].result), -1)) == 0)
+                        r = 1;
+        return r < 0 ? r : 0;
+}
+
+/* Logged once the state that holds them is saved. */
+static void log_expired(struct runtime *rt, const struct verdicts *vs, int64_t now_ms) {
+        for (size_t i = 0; i < vs->n; i++) {
+                rt_record_verdict(rt, &vs->v[i], now_ms);
+                if (!vs->v[i].opened)
+                        continue;
+                rt_log(LOG_ERR, "circuit breaker opened for %s (ineffective)", vs->v[i].playbook);
+                (void) audit_journal_circuit_opened(vs->v[i].playbook, rt->cfg.failure_threshold,
+                                                    rt->cfg.reset_timeout_minutes);
+        }
+}
+
 int rt_with_state(struct runtime *rt, int timeout_ms,
                   int (*fn)(struct runtime *, struct state *, void *), void *data) {
         struct store store;
         struct state st = {};
-        int64_t now = now_realtime_ms() / 1000;
+        struct verdicts expired = {};
+        int64_t now_ms = now_realtime_ms(), now = now_ms / 1000;
+        bool saved = false;
         _cleanup_free_ char *metrics = NULL;
         int r = store_open(rt->state_dir, &store);
 
@@ -82,18 +108,23 @@ int rt_with_state(struct runtime *rt, int timeout_ms,
                 rt_log(LOG_ERR, "state lock not had within %d ms: %s", timeout_ms, strerror(-r));
                 goto out;
         }
-        if ((r = load_state(rt, &store, &st, now)) == 0 && (r = fn(rt, &st, data)) == 0) {
+        if ((r = load_state(rt, &store, &st, now)) == 0 && (r = judge_expired(rt, &st, now_ms, &expired)) == 0 &&
+            (r = fn(rt, &st, data)) == 0) {
                 gates_prune(&rt->cfg, &st, now);
                 if ((r = store_save(&store, &st)) < 0)
                         rt_log(LOG_ERR, "state not saved in %s: %s", rt->state_dir, strerror(-r));
-                else if (rt->cfg.metrics_textfile &&    /* rendered from the state just saved */
-                         !(metrics = metrics_render(&rt->cfg, &st, now)))
+                saved = r == 0;
+                if (saved && rt->cfg.metrics_textfile &&        /* rendered from the state just saved */
+                    !(metrics = metrics_render(&rt->cfg, &st, now)))
                         rt_log(LOG_WARNING, "metrics textfile not rendered: out of memory");
         }
         store_unlock(&store);
         if (metrics)
                 write_metrics_textfile(rt->cfg.metrics_textfile, metrics);
+        if (saved)
+                log_expired(rt, &expired, now_ms);
 out:
+        verdicts_free(&expired);
         state_free(&st);
         store_close(&store);
         return r;

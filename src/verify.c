@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 #include "bounds.h"
+#include "breaker.h"
 #include "util.h"
 #include "verify.h"
 
@@ -77,7 +78,7 @@ int verify_parse_time(const char *s, int64_t *ret_ms) {
 }
 
 int verify_await(struct state *s, const struct route *r, const struct alert *a, enum result result,
-                 int64_t started_ms) {
+                 bool trial, int64_t started_ms) {
         int64_t starts_at = 0;
 
         if (!r || r->verify_minutes <= 0 || !a->fingerprint || !*a->fingerprint || !verify_result_awaits(result))
@@ -88,11 +89,49 @@ int verify_await(struct state *s, const struct route *r, const struct alert *a, 
                 .fingerprint = (char *) a->fingerprint, .alert = (char *) a->alertname,
                 .playbook = r->playbook, .started_ms = started_ms, .starts_at_ms = starts_at,
                 .judge_at = started_ms / 1000 + (int64_t) r->verify_minutes * 60,
+                /* A trial's exit decides the half-open breaker at once: nothing else may hold it. */
+                .breaker = result == RESULT_SUCCESS && !trial && r->ineffective_opens_breaker,
         };
-        return state_add_awaiting(s, &w, VERIFY_MAX_AWAITING);
+        int k = state_add_awaiting(s, &w, VERIFY_MAX_AWAITING);
+        return k < 0 ? k : w.breaker;
 }
 
-int verify_resolved(struct state *s, const struct alert *a, int64_t now_ms, struct verdicts *out) {
+/* Room for n more verdicts in out. */
+static int reserve(struct verdicts *out, size_t n) {
+        struct verdict *v = realloc(out->v, (out->n + n) * sizeof(*v));
+        if (!v)
+                return -ENOMEM;
+        out->v = v;
+        return 0;
+}
+
+/* A verdict on w, appended to out (room reserved). 0 or -ENOMEM (then out is as it was). */
+static int judge(struct verdicts *out, const struct awaiting *w, enum result result, int64_t resolved_after_ms,
+                 int64_t mttr_ms) {
+        struct verdict *d = &out->v[out->n];
+        *d = (struct verdict) {
+                .result = result, .fingerprint = strdup(w->fingerprint), .alert = strdup(w->alert),
+                .playbook = strdup(w->playbook), .execution_ms = w->started_ms,
+                .resolved_after_ms = resolved_after_ms, .mttr_ms = mttr_ms,
+        };
+        if (!d->fingerprint || !d->alert || !d->playbook) {
+                free(d->fingerprint), free(d->alert), free(d->playbook);
+                return -ENOMEM;
+        }
+        out->n++;
+        return 0;
+}
+
+int verify_count(const struct config *c, struct state *s, const char *playbook, enum result verdict, int64_t now) {
+        struct breaker *b = state_breaker(s, playbook, 1);
+        if (!b)
+                return -ENOMEM;
+        /* It ran, maybe exited 0, and the alert stayed: a failure, as far as the breaker goes. */
+        return breaker_apply(c, b, verdict == RESULT_RESOLVED ? BREAKER_SUCCEEDED : BREAKER_FAILED, false, now);
+}
+
+int verify_resolved(const struct config *c, struct state *s, const struct alert *a, int64_t now_ms,
+                    struct verdicts *out) {
         int64_t ended = now_ms, starts_at = -1;
         size_t n = 0, first = out->n;
 
@@ -106,29 +145,43 @@ int verify_resolved(struct state *s, const struct alert *a, int64_t now_ms, stru
                 n++;
         if (n == 0)
                 return 0;
-        struct verdict *v = realloc(out->v, (out->n + n) * sizeof(*v));
-        if (!v)
+        if (reserve(out, n) < 0)
                 return -ENOMEM;
-        out->v = v;
         for (size_t i = 0; (i = state_find_awaiting(s, a->fingerprint, i)) < s->n_awaiting; i++) {
                 const struct awaiting *w = &s->awaiting[i];
                 int64_t since = starts_at >= 0 ? starts_at : w->starts_at_ms > 0 ? w->starts_at_ms : -1;
-                struct verdict *d = &out->v[out->n++];
-                *d = (struct verdict) {
-                        .result = RESULT_RESOLVED, .fingerprint = strdup(w->fingerprint),
-                        .alert = strdup(w->alert), .playbook = strdup(w->playbook), .execution_ms = w->started_ms,
-                        .resolved_after_ms = ended - w->started_ms, .mttr_ms = since >= 0 ? ended - since : -1,
-                };
-                if (!d->fingerprint || !d->alert || !d->playbook) {
+                if (judge(out, w, RESULT_RESOLVED, ended - w->started_ms, since >= 0 ? ended - since : -1) < 0) {
                         while (out->n > first) {
-                                d = &out->v[--out->n];
+                                struct verdict *d = &out->v[--out->n];
                                 free(d->fingerprint), free(d->alert), free(d->playbook);
                         }
                         return -ENOMEM;
                 }
         }
-        /* Judged: none of them awaits a verdict any more. */
-        for (size_t i = 0; (i = state_find_awaiting(s, a->fingerprint, i)) < s->n_awaiting;)
+        /* Judged: none of them awaits a verdict any more. A success never opens a circuit. */
+        for (size_t i = 0; (i = state_find_awaiting(s, a->fingerprint, i)) < s->n_awaiting;) {
+                if (s->awaiting[i].breaker && verify_count(c, s, s->awaiting[i].playbook, RESULT_RESOLVED, now_ms / 1000) < 0)
+                        return -ENOMEM;
                 state_remove_awaiting(s, i);
+        }
         return (int) n;
+}
+
+int verify_expired(const struct config *c, struct state *s, int64_t now_ms, struct verdicts *out) {
+        int n = 0, opened;
+
+        for (size_t i = 0; i < s->n_awaiting;) {
+                const struct awaiting *w = &s->awaiting[i];
+                if (w->judge_at * 1000 > now_ms) {
+                        i++;
+                        continue;
+                }
+                if (reserve(out, 1) < 0 || judge(out, w, RESULT_INEFFECTIVE, -1, -1) < 0 ||
+                    (opened = w->breaker ? verify_count(c, s, w->playbook, RESULT_INEFFECTIVE, now_ms / 1000) : 0) < 0)
+                        return -ENOMEM;
+                out->v[out->n - 1].opened = opened;
+                state_remove_awaiting(s, i);
+                n++;
+        }
+        return n;
 }

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "bounds.h"
+#include "breaker.h"
 #include "state.h"
 #include "verify.h"
 
@@ -38,7 +39,8 @@ static void times_as_alertmanager_writes_them(void **unused) {
 }
 
 static struct route route_of(int verify_minutes) {
-        return (struct route) { .alertname = "A", .playbook = "p", .verify_minutes = verify_minutes };
+        return (struct route) { .alertname = "A", .playbook = "p", .verify_minutes = verify_minutes,
+                                .ineffective_opens_breaker = true };
 }
 
 static struct alert alert_of(const char *fp, bool firing, const char *starts, const char *ends) {
@@ -52,20 +54,24 @@ static void which_runs_await_a_verdict(void **unused) {
         struct alert a = alert_of("f1", true, "2025-12-24T09:59:00Z", ""), none = alert_of("", true, "", "");
         (void) unused;
 
-        assert_int_equal(verify_await(&s, &r, &a, RESULT_SUCCESS, 1766570400000), 0);
-        assert_int_equal(verify_await(&s, &r, &a, RESULT_FAILURE, 1766570401000), 0);
-        assert_int_equal(verify_await(&s, &r, &a, RESULT_TIMEOUT, 1766570402000), 0);
+        /* An exit 0 leaves the breaker to its verdict; a failure has counted already. */
+        assert_int_equal(verify_await(&s, &r, &a, RESULT_SUCCESS, false, 1766570400000), 1);
+        assert_int_equal(verify_await(&s, &r, &a, RESULT_FAILURE, false, 1766570401000), 0);
+        assert_int_equal(verify_await(&s, &r, &a, RESULT_TIMEOUT, false, 1766570402000), 0);
         assert_int_equal(s.n_awaiting, 3);
-        assert_int_equal(verify_await(&s, &r, &a, RESULT_ABORTED, 1766570403000), 0);
-        assert_int_equal(verify_await(&s, &r, &a, RESULT_SPAWN_FAILED, 1766570403000), 0);
-        assert_int_equal(verify_await(&s, &off, &a, RESULT_SUCCESS, 1766570403000), 0);
-        assert_int_equal(verify_await(&s, &r, &none, RESULT_SUCCESS, 1766570403000), 0);
-        assert_int_equal(verify_await(&s, NULL, &a, RESULT_SUCCESS, 1766570403000), 0);
+        assert_int_equal(verify_await(&s, &r, &a, RESULT_ABORTED, false, 1766570403000), 0);
+        assert_int_equal(verify_await(&s, &r, &a, RESULT_SPAWN_FAILED, false, 1766570403000), 0);
+        assert_int_equal(verify_await(&s, &off, &a, RESULT_SUCCESS, false, 1766570403000), 0);
+        assert_int_equal(verify_await(&s, &r, &none, RESULT_SUCCESS, false, 1766570403000), 0);
+        assert_int_equal(verify_await(&s, NULL, &a, RESULT_SUCCESS, false, 1766570403000), 0);
         assert_int_equal(s.n_awaiting, 3);
+        assert_true(s.awaiting[0].breaker && !s.awaiting[1].breaker && !s.awaiting[2].breaker);
         assert_int_equal(s.awaiting[0].judge_at, 1766570400 + 600);
         assert_int_equal(s.awaiting[0].starts_at_ms, 1766570340000);
         state_free(&s);
 }
+
+static const struct config config = { .failure_threshold = 2, .reset_timeout_minutes = 30 };
 
 static void resolved_judges_each_run_of_its_fingerprint_once(void **unused) {
         struct state s = {};
@@ -76,10 +82,10 @@ static void resolved_judges_each_run_of_its_fingerprint_once(void **unused) {
         struct alert no_end = alert_of("f2", false, "", "0001-01-01T00:00:00Z");
         (void) unused;
 
-        assert_int_equal(verify_await(&s, &r, &f1, RESULT_SUCCESS, 1766570400000), 0);
-        assert_int_equal(verify_await(&s, &r, &f2, RESULT_SUCCESS, 1766570400500), 0);
-        assert_int_equal(verify_await(&s, &r, &f1, RESULT_FAILURE, 1766570460000), 0);
-        assert_int_equal(verify_resolved(&s, &gone, 1766570500000, &out), 2);
+        assert_int_equal(verify_await(&s, &r, &f1, RESULT_SUCCESS, false, 1766570400000), 1);
+        assert_int_equal(verify_await(&s, &r, &f2, RESULT_SUCCESS, false, 1766570400500), 1);
+        assert_int_equal(verify_await(&s, &r, &f1, RESULT_FAILURE, false, 1766570460000), 0);
+        assert_int_equal(verify_resolved(&config, &s, &gone, 1766570500000, &out), 2);
         assert_int_equal(out.n, 2);
         assert_int_equal(out.v[0].result, RESULT_RESOLVED);
         assert_string_equal(out.v[0].fingerprint, "f1");
@@ -90,12 +96,48 @@ static void resolved_judges_each_run_of_its_fingerprint_once(void **unused) {
         assert_int_equal(out.v[1].resolved_after_ms, 30250);
         assert_int_equal(s.n_awaiting, 1);
         assert_string_equal(s.awaiting[0].fingerprint, "f2");
-        assert_int_equal(verify_resolved(&s, &gone, 1766570500000, &out), 0);      /* judged once */
+        assert_int_equal(verify_resolved(&config, &s, &gone, 1766570500000, &out), 0);      /* judged once */
         /* Without endsAt: resolved now; without startsAt anywhere: no MTTR. */
-        assert_int_equal(verify_resolved(&s, &no_end, 1766570520500, &out), 1);
+        assert_int_equal(verify_resolved(&config, &s, &no_end, 1766570520500, &out), 1);
         assert_int_equal(out.v[2].resolved_after_ms, 120000);
         assert_int_equal(out.v[2].mttr_ms, -1);
         assert_int_equal(s.n_awaiting, 0);
+        verdicts_free(&out);
+        state_free(&s);
+}
+
+/* At the window's end an unresolved run is ineffective: a failure for the breaker when its exit 0
+ * was left to the verdict, nothing more when its failure counted already. */
+static void expiry_judges_ineffective_and_opens_the_breaker(void **unused) {
+        struct state s = {};
+        struct verdicts out = {};
+        struct route r = route_of(10), lenient = route_of(10);
+        struct alert f1 = alert_of("f1", true, "", ""), f2 = alert_of("f2", true, "", "");
+        struct alert gone = alert_of("f2", false, "", "2025-12-24T10:05:00Z");
+        (void) unused;
+
+        lenient.ineffective_opens_breaker = false;
+        assert_int_equal(verify_await(&s, &r, &f1, RESULT_SUCCESS, false, 1766570400000), 1);
+        assert_int_equal(verify_await(&s, &r, &f1, RESULT_FAILURE, false, 1766570460000), 0);
+        assert_int_equal(verify_await(&s, &lenient, &f1, RESULT_SUCCESS, false, 1766570460000), 0);
+        assert_int_equal(verify_await(&s, &r, &f1, RESULT_SUCCESS, true, 1766570460000), 0);     /* a trial */
+        assert_int_equal(verify_await(&s, &r, &f2, RESULT_SUCCESS, false, 1766570470000), 1);
+        assert_int_equal(verify_expired(&config, &s, 1766570999999, &out), 0);          /* not yet */
+        assert_int_equal(verify_expired(&config, &s, 1766571000000, &out), 1);
+        assert_int_equal(out.v[0].result, RESULT_INEFFECTIVE);
+        assert_int_equal(out.v[0].resolved_after_ms, -1);
+        assert_false(out.v[0].opened);
+        assert_int_equal(state_find_breaker(&s, "p")->failures, 1);
+        assert_int_equal(verify_resolved(&config, &s, &gone, 1766570700000, &out), 1);  /* f2: a success */
+        assert_int_equal(state_find_breaker(&s, "p")->failures, 0);
+        assert_int_equal(verify_await(&s, &r, &f1, RESULT_SUCCESS, false, 1766570480000), 1);
+        assert_int_equal(verify_expired(&config, &s, 1766571100000, &out), 4);
+        assert_int_equal(state_find_breaker(&s, "p")->failures, 1);    /* only the exit 0 left to it */
+        assert_int_equal(s.n_awaiting, 0);
+        assert_int_equal(verify_await(&s, &r, &f1, RESULT_SUCCESS, false, 1766570490000), 1);
+        assert_int_equal(verify_expired(&config, &s, 1766571100000, &out), 1);
+        assert_true(out.v[out.n - 1].opened);                          /* failure_threshold 2 */
+        assert_int_equal(breaker_state(&config, state_find_breaker(&s, "p"), 1766571100), BREAKER_OPEN);
         verdicts_free(&out);
         state_free(&s);
 }
@@ -128,7 +170,8 @@ static void awaiting_runs_as_json_and_bounded(void **unused) {
         /* Damage is refused: a missing time, an empty fingerprint. */
         static const char *const bad[] = {
                 "{\"version\":2,\"awaiting\":[{\"fingerprint\":\"f\",\"alert\":\"A\",\"playbook\":\"p\",\"started_ms\":1,\"starts_at_ms\":0}]}",
-                "{\"version\":2,\"awaiting\":[{\"fingerprint\":\"\",\"alert\":\"A\",\"playbook\":\"p\",\"started_ms\":1,\"starts_at_ms\":0,\"judge_at\":1}]}",
+                "{\"version\":2,\"awaiting\":[{\"fingerprint\":\"\",\"alert\":\"A\",\"playbook\":\"p\",\"started_ms\":1,\"starts_at_ms\":0,\"judge_at\":1,\"breaker\":false}]}",
+                "{\"version\":2,\"awaiting\":[{\"fingerprint\":\"f\",\"alert\":\"A\",\"playbook\":\"p\",\"started_ms\":1,\"starts_at_ms\":0,\"judge_at\":1}]}",
                 "{\"version\":2,\"awaiting\":{}}",
         };
         for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
@@ -141,6 +184,7 @@ int main(void) {
                 cmocka_unit_test(times_as_alertmanager_writes_them),
                 cmocka_unit_test(which_runs_await_a_verdict),
                 cmocka_unit_test(resolved_judges_each_run_of_its_fingerprint_once),
+                cmocka_unit_test(expiry_judges_ineffective_and_opens_the_breaker),
                 cmocka_unit_test(awaiting_runs_as_json_and_bounded),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
