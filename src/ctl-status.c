@@ -214,6 +214,21 @@ static cJSON *status_json(struct ctl *c, struct state *st, const char *origin, i
                 cJSON_AddItemToArray(arr, o);
         }
 
+        /* Judged `resolved` by the alert's resolved notification, or `ineffective` at judge_at (at
+         * the first locked step after it: 0 or less means the next one). */
+        arr = cJSON_AddArrayToObject(doc, "awaiting_verdicts");
+        for (size_t i = 0; i < st->n_awaiting; i++) {
+                const struct awaiting *w = &st->awaiting[i];
+                o = cJSON_CreateObject();
+                cJSON_AddStringToObject(o, "fingerprint", w->fingerprint);
+                cJSON_AddStringToObject(o, "alert", w->alert);
+                cJSON_AddStringToObject(o, "playbook", w->playbook);
+                cJSON_AddNumberToObject(o, "started", (double) (w->started_ms / 1000));
+                cJSON_AddNumberToObject(o, "judged_at", (double) w->judge_at);
+                cJSON_AddNumberToObject(o, "judged_in_seconds", (double) (w->judge_at - now));
+                cJSON_AddItemToArray(arr, o);
+        }
+
         arr = cJSON_AddArrayToObject(doc, "pauses");
         for (size_t i = 0; i < st->n_pauses; i++) {
                 const struct pause *p = &st->pauses[i];
@@ -267,6 +282,15 @@ out:
 
 /* Every name and value in the tables comes from the state, the log or the config: escaped, so
  * none reaches the terminal as a control sequence. */
+/* A table's title and its rows, doc's array `member`; "(none)" when it has none. */
+static const cJSON *table(const cJSON *doc, const char *member, const char *title) {
+        const cJSON *rows = cJSON_GetObjectItemCaseSensitive(doc, member);
+        printf("\n%s\n", title);
+        if (!cJSON_GetArraySize(rows))
+                puts("(none)");
+        return rows;
+}
+
 static void status_print(const cJSON *doc, const struct config *cfg) {
         const cJSON *it, *rl = cJSON_GetObjectItemCaseSensitive(doc, "rate_limits");
         const cJSON *g = cJSON_GetObjectItemCaseSensitive(rl, "global");
@@ -305,17 +329,24 @@ static void status_print(const cJSON *doc, const struct config *cfg) {
                                term_escape(e2, sizeof(e2), ctl_jstr(it, "playbook")));
         }
 
-        puts("\nPENDING APPROVALS (remediationctl pending, approve ID, deny ID)");
-        const cJSON *pending = cJSON_GetObjectItemCaseSensitive(doc, "pending_approvals");
-        if (!cJSON_GetArraySize(pending))
-                puts("(none)");
-        else
+        const cJSON *pending = table(doc, "pending_approvals", "PENDING APPROVALS (remediationctl pending, approve ID, deny ID)");
+        if (cJSON_GetArraySize(pending))
                 printf("%-20s %-32s %-22s %s\n", "ID", "ALERT", "PLAYBOOK", "EXPIRES IN");
         cJSON_ArrayForEach(it, pending)
                 printf("%-20s %-32s %-22s %s\n", term_escape(e1, sizeof(e1), ctl_jstr(it, "id")),
                        term_escape(e2, sizeof(e2), ctl_jstr(it, "alert")),
                        term_escape(e3, sizeof(e3), ctl_jstr(it, "playbook")),
                        ctl_span(a, ctl_jnum(it, "expires_in_seconds")));
+
+        const cJSON *awaiting = table(doc, "awaiting_verdicts",
+                                      "AWAITING A VERDICT (resolved when the alert resolves, else ineffective when judged)");
+        if (cJSON_GetArraySize(awaiting))
+                printf("%-32s %-22s %-19s %s\n", "ALERT", "PLAYBOOK", "STARTED (UTC)", "JUDGED IN");
+        cJSON_ArrayForEach(it, awaiting)
+                printf("%-32s %-22s %-19s %s\n", term_escape(e1, sizeof(e1), ctl_jstr(it, "alert")),
+                       term_escape(e2, sizeof(e2), ctl_jstr(it, "playbook")), ctl_utc(t, ctl_jnum(it, "started")),
+                       ctl_jnum(it, "judged_in_seconds") > 0 ? ctl_span(a, ctl_jnum(it, "judged_in_seconds"))
+                                                              : "next step");
 
         puts("\nPAUSES");
         const cJSON *pauses = cJSON_GetObjectItemCaseSensitive(doc, "pauses");

@@ -19,6 +19,9 @@ struct playbook_stats {
         size_t n_durations;
         double minutes_saved;
         int mttr_from_config, mttr_default, mttr_unknown;   /* successful executions, by source */
+        int resolved, ineffective;      /* verdicts (verify lines) */
+        double *mttrs;                  /* seconds, the alert's start to its resolution, measured */
+        size_t n_mttrs;
 };
 
 struct tally {                          /* blocked and escalated decisions under one name */
@@ -78,7 +81,7 @@ void report_free(struct report *r) {
         if (!r)
                 return;
         for (size_t i = 0; i < r->n_playbooks; i++)
-                free(r->playbooks[i].playbook), free(r->playbooks[i].durations);
+                free(r->playbooks[i].playbook), free(r->playbooks[i].durations), free(r->playbooks[i].mttrs);
         free(r->playbooks);
         free_tallies(r->gates, r->n_gates);
         free_tallies(r->alerts, r->n_alerts);
@@ -187,6 +190,30 @@ static int add_execution(struct report *r, const cJSON *line, const char *source
         return 0;
 }
 
+/* A verdict on an earlier execution: resolved (with the measured MTTR when the alert said when it
+ * started) or ineffective. Not a decision. */
+static int add_verdict(struct report *r, const cJSON *line) {
+        const char *playbook = str(line, "playbook");
+        const cJSON *mttr = cJSON_GetObjectItemCaseSensitive(line, "mttr_seconds");
+        enum result verdict = result_from_name(str(line, "result"));
+        struct playbook_stats *p;
+
+        if (!playbook || (verdict != RESULT_RESOLVED && verdict != RESULT_INEFFECTIVE))
+                return 0;
+        if (!(p = playbook_stats(r, playbook)))
+                return -ENOMEM;
+        p->resolved += verdict == RESULT_RESOLVED;
+        p->ineffective += verdict == RESULT_INEFFECTIVE;
+        if (verdict == RESULT_RESOLVED && cJSON_IsNumber(mttr) && mttr->valuedouble >= 0 &&
+            mttr->valuedouble <= HISTORY_MAX_DURATION) {
+                double *d = PUSH(p->mttrs, p->n_mttrs);
+                if (!d)
+                        return -ENOMEM;
+                *d = mttr->valuedouble;
+        }
+        return 0;
+}
+
 /* A shadow route's decision: would it have run, and if not, what would have stopped it. */
 static int add_shadow(struct report *r, const cJSON *line) {
         const char *alert = str(line, "alert") ?: "", *playbook = str(line, "playbook") ?: "", *gate = str(line, "gate");
@@ -234,6 +261,8 @@ int report_add(const cJSON *line, void *data) {
                 r->denied += action == ACTION_DENY;
                 return 0;
         }
+        if (action == ACTION_VERIFY)
+                return add_verdict(r, line);
         /* A second firing of an alert held already is the same approval: counted once. */
         const char *id = str(line, "approval_id");
         if (action == ACTION_ESCALATE && result_from_name(str(line, "result")) == RESULT_PENDING && id &&
@@ -307,6 +336,20 @@ static cJSON *number_or_null(bool have, double v) {
         return have ? cJSON_CreateNumber(v) : cJSON_CreateNull();
 }
 
+/* NAME_p50_seconds and NAME_p95_seconds of n values (null when there are none). */
+static void add_percentiles(cJSON *o, const char *p50, const char *p95, const double *v, size_t n) {
+        double *sorted = n ? malloc(n * sizeof(double)) : NULL;
+        bool have = sorted != NULL;
+
+        if (have) {
+                memcpy(sorted, v, n * sizeof(double));
+                qsort(sorted, n, sizeof(double), cmp_double);
+        }
+        cJSON_AddItemToObject(o, p50, number_or_null(have, have ? round3(percentile(sorted, n, 50)) : 0));
+        cJSON_AddItemToObject(o, p95, number_or_null(have, have ? round3(percentile(sorted, n, 95)) : 0));
+        free(sorted);
+}
+
 cJSON *report_json(const struct report *r, size_t skipped) {
         cJSON *doc = cJSON_CreateObject(), *arr, *o;
 
@@ -333,12 +376,6 @@ cJSON *report_json(const struct report *r, size_t skipped) {
         arr = cJSON_AddArrayToObject(doc, "playbooks");
         for (size_t i = 0; arr && i < r->n_playbooks; i++) {
                 const struct playbook_stats *p = &r->playbooks[i];
-                double *sorted = p->n_durations ? malloc(p->n_durations * sizeof(double)) : NULL;
-                bool have = sorted != NULL;
-                if (have) {
-                        memcpy(sorted, p->durations, p->n_durations * sizeof(double));
-                        qsort(sorted, p->n_durations, sizeof(double), cmp_double);
-                }
                 o = cJSON_CreateObject();
                 cJSON_AddStringToObject(o, "playbook", p->playbook);
                 cJSON_AddNumberToObject(o, "executions", p->executions);
@@ -348,17 +385,16 @@ cJSON *report_json(const struct report *r, size_t skipped) {
                 cJSON_AddNumberToObject(o, "aborted", p->aborted);
                 cJSON_AddItemToObject(o, "success_rate", number_or_null(p->executions > 0,
                                       round3((double) p->success / (p->executions ? p->executions : 1))));
-                cJSON_AddItemToObject(o, "p50_seconds", number_or_null(have,
-                                      have ? round3(percentile(sorted, p->n_durations, 50)) : 0));
-                cJSON_AddItemToObject(o, "p95_seconds", number_or_null(have,
-                                      have ? round3(percentile(sorted, p->n_durations, 95)) : 0));
+                add_percentiles(o, "p50_seconds", "p95_seconds", p->durations, p->n_durations);
                 cJSON_AddNumberToObject(o, "minutes_saved", p->minutes_saved);
                 cJSON *m = cJSON_AddObjectToObject(o, "mttr_source");
                 cJSON_AddNumberToObject(m, "config", p->mttr_from_config);
                 cJSON_AddNumberToObject(m, "default", p->mttr_default);
                 cJSON_AddNumberToObject(m, "unknown", p->mttr_unknown);
+                cJSON_AddNumberToObject(o, "resolved", p->resolved);
+                cJSON_AddNumberToObject(o, "ineffective", p->ineffective);
+                add_percentiles(o, "measured_mttr_p50_seconds", "measured_mttr_p95_seconds", p->mttrs, p->n_mttrs);
                 cJSON_AddItemToArray(arr, o);
-                free(sorted);
         }
 
         arr = cJSON_AddArrayToObject(doc, "shadow_routes");
@@ -494,6 +530,23 @@ void report_print(FILE *f, const cJSON *doc) {
                 fprintf(f, " %13.0f%s\n", num(it, "minutes_saved"),
                         num(m, "unknown") > 0 ? " (no MTTR for some)" :
                         num(m, "default") > 0 ? " (seed MTTR)" : "");
+        }
+        bool verdicts = false;
+        cJSON_ArrayForEach(it, pbs)
+                verdicts |= num(it, "resolved") + num(it, "ineffective") > 0;
+        if (verdicts) {         /* measured: from the alerts' own startsAt and endsAt */
+                fprintf(f, "\n%-22s %8s %11s %10s %10s\n", "VERDICTS", "RESOLVED", "INEFFECTIVE", "MTTR P50",
+                        "MTTR P95");
+                cJSON_ArrayForEach(it, pbs) {
+                        if (num(it, "resolved") + num(it, "ineffective") == 0)
+                                continue;
+                        fprintf(f, "%-22s %8.0f %11.0f", term_escape(e, sizeof(e), cJSON_GetStringValue(
+                                cJSON_GetObjectItemCaseSensitive(it, "playbook"))), num(it, "resolved"),
+                                num(it, "ineffective"));
+                        print_seconds(f, it, "measured_mttr_p50_seconds");
+                        print_seconds(f, it, "measured_mttr_p95_seconds");
+                        fputc('\n', f);
+                }
         }
         print_tallies(f, "BY GATE", cJSON_GetObjectItemCaseSensitive(doc, "by_gate"));
         print_tallies(f, "BY ALERT", cJSON_GetObjectItemCaseSensitive(doc, "by_alert"));
