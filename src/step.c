@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
-#include <unistd.h>
 #include "gates.h"
 #include "history.h"
 #include "metrics.h"
@@ -44,25 +43,7 @@ static int load_state(struct runtime *rt, struct store *store, struct state *st,
 /* node_exporter's textfile collector reads the file whole: a temp file of this instance's own
  * renamed over it, so no lock is held while it is written. No fsync: the next step writes it anew. */
 static void write_metrics_textfile(const char *path, const char *text) {
-        char tmp[4096];
-        int n = snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long) getpid()), r = 0;
-
-        if (n < 0 || (size_t) n >= sizeof(tmp))
-                r = -ENAMETOOLONG;
-        int fd = r ? -1 : open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
-        if (!r && fd < 0 && errno == EEXIST && unlink(tmp) == 0)      /* left by a killed namesake */
-                fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
-        if (!r && fd < 0)
-                r = -errno;
-        if (fd >= 0) {
-                r = write_all(fd, text, strlen(text));
-                if (close(fd) < 0 && r == 0)
-                        r = -errno;
-                if (r == 0 && rename(tmp, path) < 0)
-                        r = -errno;
-                if (r < 0)
-                        (void) unlink(tmp);
-        }
+        int r = write_file_atomic(AT_FDCWD, path, text, strlen(text), WRITE_OWN_TMP | WRITE_NO_SYNC);
         if (r < 0)
                 rt_log(LOG_WARNING, "metrics textfile %s not written: %s", path, strerror(-r));
 }

@@ -103,21 +103,22 @@ int store_load(struct store *st, struct state *ret) {
         return state_parse(buf, len, ret);
 }
 
-int write_file_atomic(int dir_fd, const char *path, const char *text, size_t len) {
+int write_file_atomic(int dir_fd, const char *path, const char *text, size_t len, unsigned flags) {
         char tmp[4096];
-        int n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+        int n = flags & WRITE_OWN_TMP ? snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long) getpid())
+                                      : snprintf(tmp, sizeof(tmp), "%s.tmp", path);
         if (n < 0 || (size_t) n >= sizeof(tmp))
                 return -ENAMETOOLONG;
-        /* Only one writer at a time holds the lock, or the path is ours alone: a fixed name. What
-         * is found there goes first, so that a FIFO cannot block us and a hard link cannot have
-         * its target written; O_EXCL then makes sure the file is the one just created. */
+        /* One writer of the temp name at a time (the lock holder, or this process): what is found
+         * there goes first, so that a FIFO cannot block us and a hard link cannot have its target
+         * written; O_EXCL then makes sure the file is the one just created. */
         if (unlinkat(dir_fd, tmp, 0) < 0 && errno != ENOENT)
                 return -errno;
-        int fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+        int fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
         if (fd < 0)
                 return -errno;
         int r = write_all(fd, text, len);
-        if (r == 0 && fsync(fd) < 0)
+        if (r == 0 && !(flags & WRITE_NO_SYNC) && fsync(fd) < 0)
                 r = -errno;
         if (close(fd) < 0 && r == 0)
                 r = -errno;
@@ -132,7 +133,7 @@ int store_save(struct store *st, const struct state *s) {
         _cleanup_free_ char *text = state_format(s);
         if (!text)
                 return -ENOMEM;
-        return write_file_atomic(st->dir_fd, STATE_FILE, text, strlen(text));
+        return write_file_atomic(st->dir_fd, STATE_FILE, text, strlen(text), 0);
 }
 
 int store_quarantine(struct store *st, long long now) {

@@ -33,5 +33,8 @@ int store_save(struct store *st, const struct state *s);
 /* Moves a corrupt state.json aside as state.json.corrupt-<time>. */
 int store_quarantine(struct store *st, long long now);
 
-/* Writes text to path atomically (temp file in the same directory + rename). 0 or -errno. */
-int write_file_atomic(int dir_fd, const char *path, const char *text, size_t len);
+/* Writes text to path atomically (temp file in the same directory + rename). flags: WRITE_OWN_TMP
+ * names the temp file after this process (for writers that hold no lock), WRITE_NO_SYNC skips the
+ * fsync (for a file written anew every time). 0 or -errno. */
+enum { WRITE_OWN_TMP = 1, WRITE_NO_SYNC = 2 };
+int write_file_atomic(int dir_fd, const char *path, const char *text, size_t len, unsigned flags);
