@@ -110,21 +110,14 @@ static const struct argv_list *rec_run_argv(const struct audit_record *r) {
 /* The route's parameters as the seed logs them: joined by spaces. NULL when there are none. */
 static char *rec_parameters(const struct audit_record *r) {
         const struct argv_list *v = rec_run_argv(r);
-        size_t len = 0;
 
         if (!v || v->n <= r->executor_args)
                 return NULL;
-        for (size_t i = r->executor_args; i < v->n; i++)
-                len += strlen(v->v[i]) + 1;
-        _cleanup_free_ char *joined = malloc(len);
-        char *p = joined, *s = malloc(3 * len + 1);
-        if (!joined || !s) {
-                free(s);
-                return NULL;
-        }
-        for (size_t i = r->executor_args; i < v->n; i++)
-                p = stpcpy(p, v->v[i]), *p++ = i + 1 < v->n ? ' ' : '\0';
-        utf8_sanitize(s, 3 * len + 1, joined, len - 1, len);
+        _cleanup_free_ char *joined = params_join(v, r->executor_args);
+        size_t len = joined ? strlen(joined) : 0;
+        char *s = joined ? malloc(3 * len + 1) : NULL;
+        if (s)
+                utf8_sanitize(s, 3 * len + 1, joined, len, len);
         return s;
 }
 

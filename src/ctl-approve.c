@@ -139,10 +139,8 @@ static int nothing_to_answer(const struct answer *a, int r) {
 
 /* "service-restart --service jellyfin": the playbook and the parameters it runs with. */
 static const char *what(const struct answer *a, const struct config *cfg, char *buf, size_t size) {
-        char params[EXEC_MAX_ARGS * 64];
-        if (params_join(&a->argv, cfg->n_executor, params, sizeof(params)) <= 0)
-                params[0] = '\0';
-        snprintf(buf, size, "%s%s%s", a->playbook, *params ? " " : "", params);
+        _cleanup_free_ char *params = params_join(&a->argv, cfg->n_executor);
+        snprintf(buf, size, "%s%s%s", a->playbook, params && *params ? " " : "", params ? params : "");
         return buf;
 }
 

@@ -60,13 +60,13 @@ static int read_payload(struct ctl *c, char **ret, size_t *ret_len) {
 
 /* What a passing gate found that the next ones use: worth showing. */
 static void pass_detail(enum gate g, const struct decision *d, const struct config *cfg, char *buf, size_t size) {
-        char params[EXEC_MAX_ARGS * 64];
+        _cleanup_free_ char *params = NULL;
         buf[0] = '\0';
         if (g == GATE_NO_ROUTE && d->route)
                 snprintf(buf, size, "route: %s, confidence %d%%", d->route->playbook ?: "none",
                          d->route->confidence);
         else if (g == GATE_PARAMETER_INVALID && d->argv.n > cfg->n_executor &&
-                 params_join(&d->argv, cfg->n_executor, params, sizeof(params)) > 0)
+                 (params = params_join(&d->argv, cfg->n_executor)) && *params)
                 snprintf(buf, size, "parameters: %s", params);
         else if (g == GATE_IDEMPOTENCY && d->key[0])
                 snprintf(buf, size, "key %s", d->key);
@@ -85,7 +85,7 @@ static void add_text(cJSON *o, const char *name, const char *value) {
 static cJSON *explain_one(struct ctl *c, struct state *st, const struct alert *a, int64_t at, int *ret_exit) {
         struct gate_verdict v[_GATE_MAX];
         struct decision d;
-        char detail[EXEC_MAX_ARGS * 64 + 600], params[EXEC_MAX_ARGS * 64];
+        char detail[EXEC_MAX_ARGS * 64 + 600];
         cJSON *o = cJSON_CreateObject(), *labels, *gates, *dec;
 
         size_t n = (size_t) gates_evaluate(&c->rt.cfg, st, a, at, &d, v);
@@ -114,8 +114,8 @@ static cJSON *explain_one(struct ctl *c, struct state *st, const struct alert *a
         cJSON_AddStringToObject(dec, "reason", d.reason);
         cJSON_AddItemToObject(dec, "playbook", d.route && d.route->playbook ?
                               cJSON_CreateString(d.route->playbook) : cJSON_CreateNull());
-        int np = params_join(&d.argv, c->rt.cfg.n_executor, params, sizeof(params));
-        cJSON_AddItemToObject(dec, "parameters", np > 0 ? cJSON_CreateString(params) : cJSON_CreateNull());
+        _cleanup_free_ char *params = params_join(&d.argv, c->rt.cfg.n_executor);
+        cJSON_AddItemToObject(dec, "parameters", params && *params ? cJSON_CreateString(params) : cJSON_CreateNull());
         cJSON_AddBoolToObject(dec, "trial", d.action == ACTION_EXECUTED && d.trial);
         cJSON_AddNumberToObject(dec, "exit_code", *ret_exit);
         /* The next alert of a payload sees this one's reservation, as in the handler's batch; in

@@ -112,17 +112,17 @@ int params_expand(const struct config *cfg, const struct route *route, const str
         return 0;
 }
 
-int params_join(const struct argv_list *argv, size_t skip, char *buf, size_t size) {
-        size_t o = 0;
-
-        buf[0] = '\0';
-        for (size_t i = skip; i < argv->n; i++) {
-                int n = snprintf(buf + o, size - o, "%s%s", o ? " " : "", argv->v[i]);
-                if (n < 0 || (size_t) n >= size - o)
-                        return -ENOBUFS;
-                o += (size_t) n;
-        }
-        return (int) o;
+char *params_join(const struct argv_list *argv, size_t skip) {
+        size_t len = 1;
+        for (size_t i = skip; i < argv->n; i++)
+                len += strlen(argv->v[i]) + 1;
+        char *s = malloc(len), *p = s;
+        if (!s)
+                return NULL;
+        *p = '\0';
+        for (size_t i = skip; i < argv->n; i++)
+                p = stpcpy(stpcpy(p, i > skip ? " " : ""), argv->v[i]);
+        return s;
 }
 
 void argv_list_free(struct argv_list *a) {

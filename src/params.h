@@ -21,7 +21,8 @@ bool param_value_ok(const char *value);
 int params_expand(const struct config *cfg, const struct route *route, const struct alert *alert,
                   struct argv_list *ret, char *why, size_t why_size);
 
-/* The expanded route parameters (not the executor) joined by spaces, for the decision log. */
-int params_join(const struct argv_list *argv, size_t skip, char *buf, size_t size);
+/* The expanded route parameters (argv after its first `skip`) joined by spaces: malloc'd, "" when
+ * there are none, NULL without memory. */
+char *params_join(const struct argv_list *argv, size_t skip);
 
 void argv_list_free(struct argv_list *a);
