@@ -18,7 +18,10 @@ LIB_SRC   := src/http.c src/payload.c src/yaml-tree.c src/config.c src/params.c 
              src/util.c
 LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
 # remediationctl's own: the handler never links them (the report is only `remediationctl report`).
-CTL_OBJ   := $(patsubst src/%.c,$(BUILD)/%.o,src/remediationctl.c src/ctl.c src/ctl-status.c src/ctl-explain.c src/ctl-pause.c src/ctl-approve.c src/ctl-replay.c src/report.c)
+CTL_OBJ   := $(patsubst src/%.c,$(BUILD)/%.o,src/remediationctl.c src/ctl.c src/ctl-status.c src/ctl-explain.c src/ctl-pause.c src/ctl-approve.c src/ctl-replay.c src/report.c \
+             src/ctl-verify.c src/am-client.c)
+# libcurl: remediationctl verify's client (am-client.c) only; the handler never links it.
+CTL_LIBS  := $(shell pkg-config --libs libcurl 2>/dev/null)
 TEST_OBJ  := $(LIB_OBJ) $(BUILD)/report.o       # unit tests may test the report too
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -37,7 +40,7 @@ $(BUILD)/remediation-webhook: $(BUILD)/main.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/remediationctl: $(CTL_OBJ) $(LIB_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CTL_LIBS)
 
 # The ExecStart of the playbook units (units/remediation-playbook-*@.service).
 $(BUILD)/remediation-run-playbook: $(BUILD)/run-playbook.o $(LIB_OBJ)

@@ -155,9 +155,16 @@ static cJSON *rec_labels(const struct audit_record *r) {
 
 /* A verdict's sentence, into buf. */
 static const char *verdict_reason(const struct verdict *v, char *buf, size_t size) {
-        if (v->result == RESULT_INEFFECTIVE)
-                snprintf(buf, size, "Alert still firing at the end of the verify window%s",
+        if (v->result == RESULT_UNKNOWN)
+                snprintf(buf, size, "Alertmanager not asked successfully in %d attempts: no verdict, "
+                         "not counted for the breaker", v->attempts);
+        else if (v->result == RESULT_INEFFECTIVE)
+                snprintf(buf, size, "Alert still %s at the end of the verify window%s",
+                         v->asked ? "active in Alertmanager" : "firing",
                          v->opened ? ": counted as a failure, circuit opened" : "");
+        else if (v->asked)
+                snprintf(buf, size, "Alert no longer active in Alertmanager when asked, %.3f s after the playbook started",
+                         (double) v->resolved_after_ms / 1000.0);
         else if (v->resolved_after_ms >= 0)
                 snprintf(buf, size, "Alert resolved %.3f s after the playbook started", (double) v->resolved_after_ms / 1000.0);
         else
@@ -194,7 +201,7 @@ static cJSON *ms_or_null(int64_t ms) {
 char *audit_format_line(const struct audit_record *r) {
         struct text t;
         cJSON *o = cJSON_CreateObject();
-        char *line = NULL, why[128];
+        char *line = NULL, why[192];
         _cleanup_free_ char *params = rec_parameters(r);
 
         if (!o)
@@ -281,7 +288,7 @@ int audit_journal(const struct audit_record *r) {
         const char *mid, *detail = clean_str(&reason, rec_reason(r));
         int priority;
         char msg[4 * sizeof(struct text)];      /* room for every part: never truncated */
-        char why[128];
+        char why[192];
         struct journal_entry e;
 
         clean(&alertname, "", 0, 0);

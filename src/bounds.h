@@ -60,6 +60,24 @@
 #define VERIFY_DEFAULT_MINUTES  10              /* config: a route's verify_minutes (0: none) */
 #define VERIFY_MAX_AWAITING     1024            /* held at once; the oldest is dropped unjudged */
 
+/* Active verdicts (remediationctl verify, am-client.c): Alertmanager's API asked about them */
+#define VERIFY_AM_MAX_ATTEMPTS  3               /* asks after the window without a usable answer,
+                                                 * one per run (the timer's: a minute apart), then
+                                                 * the verdict is `unknown` */
+#define VERIFY_AM_GRACE_SEC     600             /* with alertmanager_url, a locked step judges an
+                                                 * execution only this long after its window (the
+                                                 * verifier judges it before): time for the attempts */
+#define AM_DEFAULT_MIN_UPTIME_SEC 120          /* config: alertmanager_min_uptime_seconds. Alertmanager
+                                                 * keeps alerts in memory only: after a restart they
+                                                 * are back once Prometheus re-sends them (its
+                                                 * resend_delay, 1 min) */
+#define AM_DEFAULT_TIMEOUT_SEC  5               /* config: alertmanager_timeout_seconds (the whole ask) */
+#define AM_MAX_ANSWER_BYTES     (4 * 1024 * 1024)       /* one answer of /api/v2/alerts; more is refused */
+#define AM_MAX_ALERTS           20000           /* alerts in one answer */
+#define AM_MAX_URL              512             /* config: alertmanager_url, bytes */
+#define AM_MAX_CREDENTIALS      1024            /* the credentials file, bytes */
+#define AM_ERROR_TEXT           256             /* why an ask failed, for the log and the output */
+
 /* Replay (remediationctl replay) */
 #define REPLAY_MAX_EVENTS       200000          /* decision-log lines held at once: a window's */
 

@@ -23,7 +23,7 @@
 #define ROUTE_MAX_ALERTNAME     128
 #define ROUTE_MAX_PLAYBOOK      64
 #define SHOW_MAX                48              /* bytes of a user string quoted in a message */
-#define SCHEMA_MAX_KEYS         16              /* rows of one mapping; config has 11 */
+#define SCHEMA_MAX_KEYS         16              /* rows of one mapping; config has 16 */
 #define SCHEMA_MAX_CHOICES_TEXT 128             /* an enum's words, listed in its message */
 
 #define fail(err, n, ...) config_fail_at(err, (n)->line, (n)->column, __VA_ARGS__)
@@ -283,6 +283,46 @@ static int check_metrics_textfile(const struct place *p, const struct node *n,
         return n->value[0] != '/' ? fail(err, n, "metrics_textfile must be an absolute path") : 0;
 }
 
+/* http(s)://host[:port][/prefix], nothing else: no user info (the credentials go in their file),
+ * no query or fragment, and only plain characters in the host and the prefix, so the URL is used
+ * as it is written. */
+static int check_alertmanager_url(const struct place *p, const struct node *n, struct config_error *err) {
+        const char *s = n->value, *host;
+        size_t len;
+
+        (void) p;
+        if (strlen(s) != n->len)
+                return fail(err, n, "alertmanager_url must not hold a NUL byte");
+        if (n->len > AM_MAX_URL)
+                return fail(err, n, "alertmanager_url is longer than %d bytes", AM_MAX_URL);
+        if (startswith(s, "http://"))
+                host = s + 7;
+        else if (startswith(s, "https://"))
+                host = s + 8;
+        else
+                return fail(err, n, "alertmanager_url must start with http:// or https://");
+        if (*host == '[') {             /* an IPv6 address */
+                len = strspn(host + 1, "0123456789abcdefABCDEF:.");
+                if (len == 0 || host[1 + len] != ']')
+                        return fail(err, n, "alertmanager_url: a bracketed host must be an IPv6 address");
+                len += 2;
+        } else if ((len = span_class(host, CHAR_LOWER | CHAR_UPPER | CHAR_DIGIT | CHAR_DOT | CHAR_DASH)) == 0)
+                return fail(err, n, "alertmanager_url has no host (letters, digits, dots, dashes)");
+        const char *rest = host + len;
+        if (*rest == ':') {
+                size_t digits = span_class(rest + 1, CHAR_DIGIT);
+                uint64_t port;
+                if (parse_uint_range(rest + 1, digits, 1, 65535, &port) < 0)
+                        return fail(err, n, "alertmanager_url: the port must be between 1 and 65535");
+                rest += 1 + digits;
+        }
+        if (*rest && *rest != '/')
+                return fail(err, n, "alertmanager_url: only a path may follow the host and port (no user info, query or fragment)");
+        if (strspn(rest, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-~/") != strlen(rest))
+                return fail(err, n, "alertmanager_url: the path may hold only letters, digits and . _ - ~ /");
+        return 0;
+}
+
 static int check_unique_alertname(const struct place *p, const struct node *n,
                                   struct config_error *err) {
         const struct node *route = p->list->first;
@@ -388,6 +428,14 @@ static const struct key config_keys[] = {
             read_timeout_seconds),
         STRING("metrics_textfile",      OPTIONAL, config, metrics_textfile,
                .check = check_metrics_textfile),
+        STRING("alertmanager_url",      OPTIONAL, config, alertmanager_url,
+               .check = check_alertmanager_url),
+        STRING("alertmanager_credentials_file", OPTIONAL, config, alertmanager_credentials_file,
+               .check = check_not_empty),
+        INT("alertmanager_timeout_seconds", DEFAULT(AM_DEFAULT_TIMEOUT_SEC), 1, 60, config,
+            alertmanager_timeout_seconds),
+        INT("alertmanager_min_uptime_seconds", DEFAULT(AM_DEFAULT_MIN_UPTIME_SEC), 0, 3600, config,
+            alertmanager_min_uptime_seconds),
 };
 
 static const struct key route_keys[] = {

@@ -51,6 +51,13 @@ struct config {
         size_t max_body_bytes;
         int read_timeout_seconds;
         char *metrics_textfile;         /* NULL: none */
+        /* remediationctl verify asks this Alertmanager (http(s)://host[:port][/prefix]) about the
+         * executions awaiting a verdict; NULL: verdicts are passive only */
+        char *alertmanager_url;
+        char *alertmanager_credentials_file;    /* a bearer token for it; NULL: none. Relative: as
+                                                 * auth_token_file */
+        int alertmanager_timeout_seconds;       /* one ask, connecting included */
+        int alertmanager_min_uptime_seconds;    /* a younger Alertmanager's answers are not used */
 
         char *service_overrides[CONFIG_MAX_OVERRIDES];
         size_t n_service_overrides;

@@ -226,6 +226,8 @@ static cJSON *status_json(struct ctl *c, struct state *st, const char *origin, i
                 cJSON_AddNumberToObject(o, "started", (double) (w->started_ms / 1000));
                 cJSON_AddNumberToObject(o, "judged_at", (double) w->judge_at);
                 cJSON_AddNumberToObject(o, "judged_in_seconds", (double) (w->judge_at - now));
+                /* remediationctl verify's asks after the window that got no usable answer */
+                cJSON_AddNumberToObject(o, "alertmanager_attempts", w->attempts);
                 cJSON_AddItemToArray(arr, o);
         }
 

@@ -13,6 +13,7 @@ struct cJSON;
 /* The exit codes; remediationctl.c documents them. */
 enum {
         EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_FAILED, EXIT_BLOCKED, EXIT_ESCALATED, EXIT_SKIPPED,
+        EXIT_NO_ANSWER,         /* verify: Alertmanager not asked successfully (an attempt counted) */
 };
 
 /* Options a subcommand may take, beyond the handler's three. */
@@ -39,6 +40,7 @@ int ctl_pending(struct ctl *c);
 int ctl_approve(struct ctl *c);
 int ctl_deny(struct ctl *c);
 int ctl_replay(struct ctl *c);
+int ctl_verify(struct ctl *c);
 
 /* An error message on stderr, prefixed with the program's name. */
 void ctl_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

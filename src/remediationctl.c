@@ -14,6 +14,7 @@
  *   remediationctl [OPTIONS] approve ID
  *   remediationctl [OPTIONS] deny ID
  *   remediationctl [OPTIONS] replay [--since 7d] [--json]        (OPTIONS: --config NEW.yml)
+ *   remediationctl [OPTIONS] verify [--json]
  *
  * OPTIONS are the handler's: --config FILE, --state-dir DIR, --decision-log FILE, same defaults.
  * `run`, `reset-breaker`, `forget`, `pause`, `resume`, `approve` and `deny` change the state only in the handler's locked step
@@ -30,6 +31,8 @@
  *   5  run, explain: escalated (confidence below the threshold or confirmation required)
  *   6  run, explain: skipped (resolved, no route, alert-only route, shadow route)
  * explain exits with the code `run` would have for the first alert that would not execute.
+ *   7  verify: Alertmanager not asked successfully (each execution past its window has one
+ *      attempt more; at VERIFY_AM_MAX_ATTEMPTS its verdict is `unknown`)
  * replay exits as diff(1): 0 no decision differs, 1 one does, 2 usage or trouble. */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -319,6 +322,7 @@ static const struct command {
         { "approve",       ctl_approve,       0,                                          1, 1 },
         { "deny",          ctl_deny,          0,                                          1, 1 },
         { "replay",        ctl_replay,        OPT_JSON | OPT_SINCE,                       0, 0 },
+        { "verify",        ctl_verify,        OPT_JSON,                                   0, 0 },
 };
 
 static void usage(FILE *f) {
@@ -356,6 +360,10 @@ static void usage(FILE *f) {
               "                              decides every webhook alert the log recorded in the window\n"
               "                              again, in time order, against NEW.yml on a state of its own\n"
               "                              (no file touched, nothing run) and prints what differs\n"
+              "  verify [--json]             asks Alertmanager (alertmanager_url) about every execution\n"
+              "                              awaiting a verdict: gone -> resolved, still there after the\n"
+              "                              verify window -> ineffective, no answer -> retried at the\n"
+              "                              next run, unknown after 3 (remediation-verify.timer)\n"
               "\n"
               "Defaults: --config " DEFAULT_CONFIG "\n"
               "          --state-dir " DEFAULT_STATE_DIR "\n"
@@ -370,6 +378,7 @@ static void usage(FILE *f) {
               "  4  run, explain, approve: blocked by a gate (an approval then stays pending)\n"
               "  5  run, explain: escalated (confidence or confirmation)\n"
               "  6  run, explain: skipped (resolved, no route, alert-only route, shadow route)\n"
+              "  7  verify: Alertmanager not asked successfully (an attempt counted)\n"
               "  explain exits as run would for the first alert that would not execute.\n"
               "  replay exits as diff(1): 0 no decision differs, 1 one does, 2 usage or trouble.\n", f);
 }

@@ -19,9 +19,11 @@ struct playbook_stats {
         size_t n_durations;
         double minutes_saved;
         int mttr_from_config, mttr_default, mttr_unknown;   /* successful executions, by source */
-        int resolved, ineffective;      /* verdicts (verify lines) */
+        int resolved, ineffective, unknown;     /* verdicts (verify lines) */
         double *mttrs;                  /* seconds, the alert's start to its resolution, measured */
         size_t n_mttrs;
+        int manual_mttr;                /* minutes: the assumed figure of its first verdict's route */
+        double measured_saved;          /* minutes: manual MTTR - measured MTTR, over the mttrs */
 };
 
 struct tally {                          /* blocked and escalated decisions under one name */
@@ -52,6 +54,8 @@ struct report {
         int executed_by_source[_SOURCE_MAX];
         int hours[24];                  /* decisions by UTC hour of day */
         double minutes_saved;
+        double measured_saved;
+        size_t measured_resolutions;
 };
 
 int report_default_mttr(const char *playbook) {
@@ -138,19 +142,27 @@ static struct playbook_stats *playbook_stats(struct report *r, const char *playb
         return p;
 }
 
-/* A successful execution of this alert's playbook saved this many manual minutes: the route's
- * manual_mttr_minutes, else the seed's figure for the playbook. */
-static void count_saved(struct report *r, struct playbook_stats *p, const char *alert) {
+/* The manual minutes an alert's resolution takes without the playbook: the route's
+ * manual_mttr_minutes, else the seed's figure for the playbook (0: none). *ret_from: which. */
+static int manual_mttr(const struct report *r, const char *playbook, const char *alert, int *ret_from) {
         const struct route *route = r->c && alert ? config_find_route(r->c, alert) : NULL;
         int minutes;
 
-        if (route && route->manual_mttr_minutes > 0) {
-                minutes = route->manual_mttr_minutes;
-                p->mttr_from_config++;
-        } else if ((minutes = report_default_mttr(p->playbook)) > 0)
-                p->mttr_default++;
-        else
-                p->mttr_unknown++;
+        if (route && route->manual_mttr_minutes > 0)
+                return *ret_from = 0, route->manual_mttr_minutes;
+        if ((minutes = report_default_mttr(playbook)) > 0)
+                return *ret_from = 1, minutes;
+        return *ret_from = 2, 0;
+}
+
+/* A successful execution of this alert's playbook saved this many manual minutes: the route's
+ * manual_mttr_minutes, else the seed's figure for the playbook (the assumed estimate). */
+static void count_saved(struct report *r, struct playbook_stats *p, const char *alert) {
+        int from, minutes = manual_mttr(r, p->playbook, alert, &from);
+
+        p->mttr_from_config += from == 0;
+        p->mttr_default += from == 1;
+        p->mttr_unknown += from == 2;
         p->minutes_saved += minutes;
         r->minutes_saved += minutes;
 }
@@ -191,25 +203,38 @@ static int add_execution(struct report *r, const cJSON *line, const char *source
 }
 
 /* A verdict on an earlier execution: resolved (with the measured MTTR when the alert said when it
- * started) or ineffective. Not a decision. */
+ * started, and the minutes it saved against the manual figure), ineffective or unknown. Not a
+ * decision. */
 static int add_verdict(struct report *r, const cJSON *line) {
         const char *playbook = str(line, "playbook");
         const cJSON *mttr = cJSON_GetObjectItemCaseSensitive(line, "mttr_seconds");
         enum result verdict = result_from_name(str(line, "result"));
         struct playbook_stats *p;
+        int from, manual;
 
-        if (!playbook || (verdict != RESULT_RESOLVED && verdict != RESULT_INEFFECTIVE))
+        if (!playbook || (verdict != RESULT_RESOLVED && verdict != RESULT_INEFFECTIVE && verdict != RESULT_UNKNOWN))
                 return 0;
         if (!(p = playbook_stats(r, playbook)))
                 return -ENOMEM;
+        manual = manual_mttr(r, playbook, str(line, "alert"), &from);
+        if (p->resolved + p->ineffective + p->unknown == 0)
+                p->manual_mttr = manual;
         p->resolved += verdict == RESULT_RESOLVED;
         p->ineffective += verdict == RESULT_INEFFECTIVE;
+        p->unknown += verdict == RESULT_UNKNOWN;
         if (verdict == RESULT_RESOLVED && cJSON_IsNumber(mttr) && mttr->valuedouble >= 0 &&
             mttr->valuedouble <= HISTORY_MAX_DURATION) {
                 double *d = PUSH(p->mttrs, p->n_mttrs);
                 if (!d)
                         return -ENOMEM;
                 *d = mttr->valuedouble;
+                /* Negative when the alert took longer to go than by hand: said as it was. */
+                if (manual > 0) {
+                        double saved = manual - mttr->valuedouble / 60.0;
+                        p->measured_saved += saved;
+                        r->measured_saved += saved;
+                        r->measured_resolutions++;
+                }
         }
         return 0;
 }
@@ -393,7 +418,15 @@ cJSON *report_json(const struct report *r, size_t skipped) {
                 cJSON_AddNumberToObject(m, "unknown", p->mttr_unknown);
                 cJSON_AddNumberToObject(o, "resolved", p->resolved);
                 cJSON_AddNumberToObject(o, "ineffective", p->ineffective);
+                cJSON_AddNumberToObject(o, "unknown", p->unknown);
+                /* Of the judged ones: an unknown verdict judged nothing. */
+                int judged = p->resolved + p->ineffective;
+                cJSON_AddItemToObject(o, "effectiveness", number_or_null(judged > 0,
+                                      round3((double) p->resolved / (judged ? judged : 1))));
                 add_percentiles(o, "measured_mttr_p50_seconds", "measured_mttr_p95_seconds", p->mttrs, p->n_mttrs);
+                cJSON_AddItemToObject(o, "manual_mttr_minutes", number_or_null(p->manual_mttr > 0, p->manual_mttr));
+                cJSON_AddItemToObject(o, "measured_minutes_saved", number_or_null(
+                        p->n_mttrs > 0 && p->manual_mttr > 0, round3(p->measured_saved)));
                 cJSON_AddItemToArray(arr, o);
         }
 
@@ -439,6 +472,8 @@ cJSON *report_json(const struct report *r, size_t skipped) {
         for (int h = 0; arr && h < 24; h++)
                 cJSON_AddItemToArray(arr, cJSON_CreateNumber(r->hours[h]));
         cJSON_AddNumberToObject(doc, "minutes_saved", r->minutes_saved);
+        cJSON_AddNumberToObject(doc, "measured_minutes_saved", round3(r->measured_saved));
+        cJSON_AddNumberToObject(doc, "measured_resolutions", (double) r->measured_resolutions);
         return doc;
 }
 
@@ -533,20 +568,35 @@ void report_print(FILE *f, const cJSON *doc) {
         }
         bool verdicts = false;
         cJSON_ArrayForEach(it, pbs)
-                verdicts |= num(it, "resolved") + num(it, "ineffective") > 0;
-        if (verdicts) {         /* measured: from the alerts' own startsAt and endsAt */
-                fprintf(f, "\n%-22s %8s %11s %10s %10s\n", "VERDICTS", "RESOLVED", "INEFFECTIVE", "MTTR P50",
-                        "MTTR P95");
+                verdicts |= num(it, "resolved") + num(it, "ineffective") + num(it, "unknown") > 0;
+        if (verdicts) {         /* measured: from the alerts' own startsAt and their resolution */
+                fprintf(f, "\n%-22s %8s %11s %7s %9s %10s %10s %11s %13s\n", "VERDICTS", "RESOLVED", "INEFFECTIVE",
+                        "UNKNOWN", "EFFECTIVE", "MTTR P50", "MTTR P95", "MANUAL MTTR", "SAVED (MEAS.)");
                 cJSON_ArrayForEach(it, pbs) {
-                        if (num(it, "resolved") + num(it, "ineffective") == 0)
+                        const cJSON *eff = cJSON_GetObjectItemCaseSensitive(it, "effectiveness");
+                        const cJSON *saved = cJSON_GetObjectItemCaseSensitive(it, "measured_minutes_saved");
+                        if (num(it, "resolved") + num(it, "ineffective") + num(it, "unknown") == 0)
                                 continue;
-                        fprintf(f, "%-22s %8.0f %11.0f", term_escape(e, sizeof(e), cJSON_GetStringValue(
+                        fprintf(f, "%-22s %8.0f %11.0f %7.0f", term_escape(e, sizeof(e), cJSON_GetStringValue(
                                 cJSON_GetObjectItemCaseSensitive(it, "playbook"))), num(it, "resolved"),
-                                num(it, "ineffective"));
+                                num(it, "ineffective"), num(it, "unknown"));
+                        if (cJSON_IsNumber(eff))
+                                fprintf(f, " %8.1f%%", eff->valuedouble * 100.0);
+                        else
+                                fprintf(f, " %9s", "-");
                         print_seconds(f, it, "measured_mttr_p50_seconds");
                         print_seconds(f, it, "measured_mttr_p95_seconds");
-                        fputc('\n', f);
+                        if (num(it, "manual_mttr_minutes") > 0)
+                                fprintf(f, " %8.0fmin", num(it, "manual_mttr_minutes"));
+                        else
+                                fprintf(f, " %11s", "-");
+                        if (cJSON_IsNumber(saved))
+                                fprintf(f, " %10.1fmin\n", saved->valuedouble);
+                        else
+                                fprintf(f, " %13s\n", "-");
                 }
+                fputs("(effective: resolved / (resolved + ineffective), unknown verdicts left out; saved: manual MTTR -\n"
+                      " measured MTTR, summed over the resolved verdicts with a measured MTTR)\n", f);
         }
         print_tallies(f, "BY GATE", cJSON_GetObjectItemCaseSensitive(doc, "by_gate"));
         print_tallies(f, "BY ALERT", cJSON_GetObjectItemCaseSensitive(doc, "by_alert"));
@@ -579,5 +629,10 @@ void report_print(FILE *f, const cJSON *doc) {
                 fprintf(f, "%02.0f:00-%02.0f:59  %.0f decisions\n", num(it, "hour"), num(it, "hour"),
                         num(it, "decisions"));
         double saved = num(doc, "minutes_saved");
-        fprintf(f, "\nManual work saved: %.0f minutes (%.1f hours)\n", saved, saved / 60.0);
+        fprintf(f, "\nManual work saved: %.0f minutes (%.1f hours), assumed: the manual MTTR for each successful run\n",
+                saved, saved / 60.0);
+        if (num(doc, "measured_resolutions") > 0)
+                fprintf(f, "Manual work saved, measured: %.1f minutes (%.1f hours), from %.0f resolved verdicts: "
+                        "manual MTTR - measured MTTR\n", num(doc, "measured_minutes_saved"),
+                        num(doc, "measured_minutes_saved") / 60.0, num(doc, "measured_resolutions"));
 }

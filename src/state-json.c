@@ -236,6 +236,12 @@ static int parse_awaiting(const cJSON *awaiting, struct state *s) {
                     !cJSON_IsBool(cJSON_GetObjectItemCaseSensitive(it, "breaker")))
                         return -EBADMSG;
                 w.breaker = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "breaker"));
+                /* Absent until remediationctl verify failed to ask about it once. */
+                const cJSON *n = cJSON_GetObjectItemCaseSensitive(it, "attempts");
+                int64_t attempts = 0;
+                if (n && (get_int(it, "attempts", &attempts) < 0 || attempts < 0 || attempts > VERIFY_AM_MAX_ATTEMPTS))
+                        return -EBADMSG;
+                w.attempts = (int) attempts;
                 if (state_add_awaiting(s, &w, VERIFY_MAX_AWAITING) < 0)
                         return -ENOMEM;
         }
@@ -559,6 +565,8 @@ char *state_format(const struct state *s) {
                 out_int_member(&o, ",", "starts_at_ms", w->starts_at_ms);
                 out_int_member(&o, ",", "judge_at", w->judge_at);
                 out_lit(&o, w->breaker ? ",\"breaker\":true" : ",\"breaker\":false");
+                if (w->attempts)
+                        out_int_member(&o, ",", "attempts", w->attempts);
                 out_lit(&o, i + 1 < s->n_awaiting ? "}" : "}]");
         }
         out_lit(&o, ",\"counters\":{");

@@ -521,7 +521,7 @@ void state_remove_awaiting(struct state *s, size_t i) {
 int state_add_awaiting(struct state *s, const struct awaiting *w, size_t max) {
         struct awaiting c = {
                 strdup(w->fingerprint), strdup(w->alert), strdup(w->playbook), w->started_ms,
-                w->starts_at_ms, w->judge_at, w->breaker,
+                w->starts_at_ms, w->judge_at, w->breaker, w->attempts,
         };
         if (!c.fingerprint || !c.alert || !c.playbook) {
                 awaiting_free(&c);

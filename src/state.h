@@ -65,6 +65,8 @@ struct awaiting {                       /* an ended execution awaiting its verdi
         bool breaker;                   /* it exited 0: the verdict, not the exit, counts for the
                                          * playbook's breaker (resolved a success, ineffective a
                                          * failure) */
+        int attempts;                   /* remediationctl verify's asks of Alertmanager after the
+                                         * window that got no usable answer (verify.h) */
 };
 
 struct state {

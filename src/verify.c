@@ -1,3 +1,4 @@
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,8 @@ static int judge(struct verdicts *out, const struct awaiting *w, enum result res
 }
 
 int verify_count(const struct config *c, struct state *s, const char *playbook, enum result verdict, int64_t now) {
+        if (verdict == RESULT_UNKNOWN)         /* nobody could tell: neither a success nor a failure */
+                return 0;
         struct breaker *b = state_breaker(s, playbook, 1);
         if (!b)
                 return -ENOMEM;
@@ -168,20 +171,141 @@ int verify_resolved(const struct config *c, struct state *s, const struct alert 
 }
 
 int verify_expired(const struct config *c, struct state *s, int64_t now_ms, struct verdicts *out) {
+        /* With Alertmanager to ask, remediationctl verify judges first: the step only when it did
+         * not (the timer is not running), or ran out of attempts without finishing them. */
+        int64_t grace = c->alertmanager_url ? VERIFY_AM_GRACE_SEC : 0;
         int n = 0, opened;
 
         for (size_t i = 0; i < s->n_awaiting;) {
                 const struct awaiting *w = &s->awaiting[i];
-                if (w->judge_at * 1000 > now_ms) {
+                if ((w->judge_at + grace) * 1000 > now_ms) {
                         i++;
                         continue;
                 }
-                if (reserve(out, 1) < 0 || judge(out, w, RESULT_INEFFECTIVE, -1, -1) < 0 ||
-                    (opened = w->breaker ? verify_count(c, s, w->playbook, RESULT_INEFFECTIVE, now_ms / 1000) : 0) < 0)
+                enum result verdict = w->attempts > 0 ? RESULT_UNKNOWN : RESULT_INEFFECTIVE;
+                if (reserve(out, 1) < 0 || judge(out, w, verdict, -1, -1) < 0 ||
+                    (opened = w->breaker ? verify_count(c, s, w->playbook, verdict, now_ms / 1000) : 0) < 0)
                         return -ENOMEM;
                 out->v[out->n - 1].opened = opened;
+                out->v[out->n - 1].attempts = w->attempts;
                 state_remove_awaiting(s, i);
                 n++;
         }
         return n;
+}
+
+int verify_answers(const struct config *c, struct state *s, struct verify_ask *asks, size_t n,
+                   struct verdicts *out) {
+        int judged = 0, opened;
+
+        for (size_t k = 0; k < n; k++) {
+                struct verify_ask *q = &asks[k];
+                size_t i = state_find_awaiting_run(s, q->fingerprint, q->started_ms);
+                q->verdict = RESULT_RUNNING;
+                q->awaited = i < s->n_awaiting;
+                if (!q->awaited)        /* judged meanwhile: by a resolved notification, say */
+                        continue;
+                struct awaiting *w = &s->awaiting[i];
+                bool ended = w->judge_at * 1000 <= q->asked_ms;
+                int64_t resolved_after = -1, mttr = -1;
+
+                if (q->answer == VERIFY_GONE) {
+                        q->verdict = RESULT_RESOLVED;
+                        resolved_after = q->asked_ms - w->started_ms;
+                        mttr = w->starts_at_ms > 0 ? q->asked_ms - w->starts_at_ms : -1;
+                } else if (!ended)
+                        ;               /* still within its window: the alert may yet go */
+                else if (q->answer == VERIFY_FIRING)
+                        q->verdict = RESULT_INEFFECTIVE;
+                else if (++w->attempts >= VERIFY_AM_MAX_ATTEMPTS)
+                        q->verdict = RESULT_UNKNOWN;
+                q->attempts = w->attempts;
+                if (q->verdict == RESULT_RUNNING)
+                        continue;
+                if (reserve(out, 1) < 0 || judge(out, w, q->verdict, resolved_after < 0 ? -1 : resolved_after,
+                                                 mttr < 0 ? -1 : mttr) < 0 ||
+                    (opened = w->breaker ? verify_count(c, s, w->playbook, q->verdict, q->asked_ms / 1000) : 0) < 0)
+                        return -ENOMEM;
+                out->v[out->n - 1].opened = opened;
+                out->v[out->n - 1].asked = true;
+                out->v[out->n - 1].attempts = w->attempts;
+                state_remove_awaiting(s, i);
+                judged++;
+        }
+        return judged;
+}
+
+/* ---- Alertmanager's answers ---- */
+
+static bool is_fingerprint(const char *s) {
+        size_t i;
+        for (i = 0; s[i]; i++)
+                if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+                        return false;
+        return i == 16;
+}
+
+static int cmp_fp(const void *a, const void *b) {
+        return strcmp(a, b);
+}
+
+/* One gettableAlert as Alertmanager 0.25 writes it: what we read of it, each checked. */
+static bool am_alert_valid(const cJSON *a) {
+        static const char *const states[] = { "unprocessed", "active", "suppressed" };
+        const cJSON *fp = cJSON_GetObjectItemCaseSensitive(a, "fingerprint");
+        const cJSON *status = cJSON_GetObjectItemCaseSensitive(a, "status");
+        const cJSON *state = cJSON_GetObjectItemCaseSensitive(status, "state");
+        const cJSON *labels = cJSON_GetObjectItemCaseSensitive(a, "labels"), *l;
+        bool known = false;
+
+        if (!cJSON_IsObject(a) || !cJSON_IsString(fp) || !is_fingerprint(fp->valuestring) ||
+            !cJSON_IsObject(status) || !cJSON_IsString(state) || !cJSON_IsObject(labels))
+                return false;
+        for (size_t i = 0; i < ELEMENTSOF(states); i++)
+                known |= strcmp(state->valuestring, states[i]) == 0;
+        cJSON_ArrayForEach(l, labels)
+                if (!cJSON_IsString(l))
+                        return false;
+        return known;
+}
+
+int verify_parse_am_alerts(const char *text, size_t len, char (**ret)[17], size_t *ret_n) {
+        cJSON *doc = cJSON_ParseWithLength(text, len), *it;
+        char (*fps)[17] = NULL;
+        size_t n = 0;
+        int r = -EBADMSG;
+
+        if (!cJSON_IsArray(doc) || cJSON_GetArraySize(doc) > AM_MAX_ALERTS)
+                goto out;
+        if (cJSON_GetArraySize(doc) > 0 && !(fps = calloc((size_t) cJSON_GetArraySize(doc), sizeof(*fps)))) {
+                r = -ENOMEM;
+                goto out;
+        }
+        cJSON_ArrayForEach(it, doc) {
+                if (!am_alert_valid(it))
+                        goto out;
+                memcpy(fps[n++], cJSON_GetObjectItemCaseSensitive(it, "fingerprint")->valuestring, 17);
+        }
+        if (n)
+                qsort(fps, n, sizeof(*fps), cmp_fp);
+        *ret = fps, *ret_n = n;
+        fps = NULL;
+        r = 0;
+out:
+        free(fps);
+        cJSON_Delete(doc);
+        return r;
+}
+
+bool verify_am_has(char (*fps)[17], size_t n, const char *fp) {
+        return n > 0 && is_fingerprint(fp) && bsearch(fp, fps, n, sizeof(*fps), cmp_fp);
+}
+
+int verify_parse_am_status(const char *text, size_t len, int64_t *ret_ms) {
+        cJSON *doc = cJSON_ParseWithLength(text, len);
+        const char *up = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(doc, "uptime"));
+        int r = cJSON_IsObject(doc) && up && verify_parse_time(up, ret_ms) == 0 ? 0 : -EBADMSG;
+
+        cJSON_Delete(doc);
+        return r;
 }

@@ -23,6 +23,7 @@ static const char *const results[_RESULT_MAX] = {
         [RESULT_RUNNING] = "running", [RESULT_SUCCESS] = "success", [RESULT_FAILURE] = "failure",
         [RESULT_TIMEOUT] = "timeout", [RESULT_SPAWN_FAILED] = "spawn_failed", [RESULT_ABORTED] = "aborted",
         [RESULT_PENDING] = "pending", [RESULT_RESOLVED] = "resolved", [RESULT_INEFFECTIVE] = "ineffective",
+        [RESULT_UNKNOWN] = "unknown",
 };
 
 static const char *const sources[_SOURCE_MAX] = {

@@ -50,6 +50,8 @@ enum result {
         RESULT_PENDING,                 /* not an execution's: an escalation awaiting approval */
         RESULT_RESOLVED,                /* verdicts (ACTION_VERIFY): the alert resolved after the run */
         RESULT_INEFFECTIVE,             /* still firing when the route's verify window ended */
+        RESULT_UNKNOWN,                 /* Alertmanager could not be asked: no verdict, and the
+                                         * breaker counts nothing for the run */
         _RESULT_MAX,
 };
 

@@ -179,6 +179,129 @@ static void awaiting_runs_as_json_and_bounded(void **unused) {
         state_free(&s);
 }
 
+/* remediationctl verify's answers, judged under the lock: gone resolves at once, firing and no
+ * answer wait for the window's end; no answer three times is unknown, counted for nothing. */
+static void answers_from_alertmanager(void **unused) {
+        struct state s = {};
+        struct verdicts out = {};
+        struct route r = route_of(10);
+        struct alert a = alert_of("aaaaaaaaaaaaaaaa", true, "2025-12-24T09:59:00Z", "");
+        struct alert b = alert_of("bbbbbbbbbbbbbbbb", true, "", ""), c = alert_of("cccccccccccccccc", true, "", "");
+        (void) unused;
+
+        assert_int_equal(verify_await(&s, &r, &a, RESULT_SUCCESS, false, 1766570400000), 1);
+        assert_int_equal(verify_await(&s, &r, &b, RESULT_SUCCESS, false, 1766570400000), 1);
+        assert_int_equal(verify_await(&s, &r, &c, RESULT_SUCCESS, false, 1766570400000), 1);
+        struct verify_ask q[] = {
+                { .fingerprint = "aaaaaaaaaaaaaaaa", .started_ms = 1766570400000, .answer = VERIFY_GONE, .asked_ms = 1766570700000 },
+                { .fingerprint = "bbbbbbbbbbbbbbbb", .started_ms = 1766570400000, .answer = VERIFY_FIRING, .asked_ms = 1766570700000 },
+                { .fingerprint = "cccccccccccccccc", .started_ms = 1766570400000, .answer = VERIFY_NO_ANSWER, .asked_ms = 1766570700000 },
+                { .fingerprint = "dddddddddddddddd", .started_ms = 1766570400000, .answer = VERIFY_GONE, .asked_ms = 1766570700000 },
+        };
+        /* 10:05, within the window: only the gone one is judged, resolved when asked. */
+        assert_int_equal(verify_answers(&config, &s, q, 4, &out), 1);
+        assert_int_equal(q[0].verdict, RESULT_RESOLVED);
+        assert_int_equal(out.v[0].resolved_after_ms, 300000);
+        assert_int_equal(out.v[0].mttr_ms, 360000);
+        assert_true(out.v[0].asked);
+        assert_int_equal(q[1].verdict, RESULT_RUNNING);
+        assert_int_equal(q[2].verdict, RESULT_RUNNING);
+        assert_int_equal(q[2].attempts, 0);             /* no attempt before the window's end */
+        assert_false(q[3].awaited);                     /* never awaited: nothing judged */
+        assert_int_equal(s.n_awaiting, 2);
+        /* 10:10, the window's end: firing is ineffective (a failure), no answer one attempt. */
+        for (size_t i = 0; i < 4; i++)
+                q[i].asked_ms = 1766571000000;
+        assert_int_equal(verify_answers(&config, &s, q, 4, &out), 1);
+        assert_false(q[0].awaited);                     /* judged already */
+        assert_int_equal(q[1].verdict, RESULT_INEFFECTIVE);
+        assert_int_equal(out.v[1].resolved_after_ms, -1);
+        assert_int_equal(state_find_breaker(&s, "p")->failures, 1);
+        assert_int_equal(q[2].verdict, RESULT_RUNNING);
+        assert_int_equal(q[2].attempts, 1);
+        assert_int_equal(verify_answers(&config, &s, &q[2], 1, &out), 0);
+        assert_int_equal(s.awaiting[0].attempts, 2);
+        assert_int_equal(verify_answers(&config, &s, &q[2], 1, &out), 1);
+        assert_int_equal(q[2].verdict, RESULT_UNKNOWN);
+        assert_int_equal(out.v[2].attempts, VERIFY_AM_MAX_ATTEMPTS);
+        assert_int_equal(state_find_breaker(&s, "p")->failures, 1);    /* unknown counts for nothing */
+        assert_int_equal(s.n_awaiting, 0);
+        verdicts_free(&out);
+        state_free(&s);
+}
+
+/* With Alertmanager to ask, a locked step leaves an execution to the verifier for
+ * VERIFY_AM_GRACE_SEC after its window: then ineffective if nobody asked, unknown if it tried. */
+static void expiry_leaves_it_to_the_verifier(void **unused) {
+        struct state s = {};
+        struct verdicts out = {};
+        struct config am = config;
+        struct route r = route_of(10);
+        struct alert a = alert_of("aaaaaaaaaaaaaaaa", true, "", ""), b = alert_of("bbbbbbbbbbbbbbbb", true, "", "");
+        (void) unused;
+
+        am.alertmanager_url = "http://127.0.0.1:9093";
+        assert_int_equal(verify_await(&s, &r, &a, RESULT_SUCCESS, false, 1766570400000), 1);
+        assert_int_equal(verify_await(&s, &r, &b, RESULT_SUCCESS, false, 1766570400000), 1);
+        s.awaiting[1].attempts = 1;
+        assert_int_equal(verify_expired(&am, &s, 1766571000000 + VERIFY_AM_GRACE_SEC * 1000 - 1, &out), 0);
+        assert_int_equal(verify_expired(&am, &s, 1766571000000 + VERIFY_AM_GRACE_SEC * 1000, &out), 2);
+        assert_int_equal(out.v[0].result, RESULT_INEFFECTIVE);
+        assert_int_equal(out.v[1].result, RESULT_UNKNOWN);
+        assert_int_equal(state_find_breaker(&s, "p")->failures, 1);
+        verdicts_free(&out);
+        state_free(&s);
+}
+
+static void alertmanager_answers_parsed_strictly(void **unused) {
+        char (*fps)[17] = NULL;
+        size_t n = 99;
+        (void) unused;
+
+        static const char ok[] =
+                "[{\"annotations\":{},\"endsAt\":\"2026-12-01T10:05:00.000Z\",\"fingerprint\":\"bbbbbbbbbbbbbbbb\","
+                "\"receivers\":[{\"name\":\"x\"}],\"startsAt\":\"2026-12-01T10:00:00.000Z\","
+                "\"status\":{\"inhibitedBy\":[],\"silencedBy\":[],\"state\":\"active\"},"
+                "\"updatedAt\":\"2026-12-01T10:00:00.000Z\",\"labels\":{\"alertname\":\"A\"}},"
+                "{\"fingerprint\":\"aaaaaaaaaaaaaaaa\",\"status\":{\"state\":\"suppressed\"},\"labels\":{}}]";
+        assert_int_equal(verify_parse_am_alerts(ok, strlen(ok), &fps, &n), 0);
+        assert_int_equal(n, 2);
+        assert_string_equal(fps[0], "aaaaaaaaaaaaaaaa");        /* sorted */
+        assert_true(verify_am_has(fps, n, "bbbbbbbbbbbbbbbb"));
+        assert_false(verify_am_has(fps, n, "cccccccccccccccc"));
+        assert_false(verify_am_has(fps, n, "bbbbbbbb"));
+        free(fps);
+        assert_int_equal(verify_parse_am_alerts("[]", 2, &fps, &n), 0);
+        assert_int_equal(n, 0);
+        assert_false(verify_am_has(fps, n, "aaaaaaaaaaaaaaaa"));
+        free(fps);
+        static const char *const bad[] = {
+                "", "null", "{}", "[1]", "[null]", "not json", "[{}]",
+                "[{\"fingerprint\":\"aaaaaaaaaaaaaaa\",\"status\":{\"state\":\"active\"},\"labels\":{}}]",
+                "[{\"fingerprint\":\"aaaaaaaaaaaaaaaaa\",\"status\":{\"state\":\"active\"},\"labels\":{}}]",
+                "[{\"fingerprint\":\"AAAAAAAAAAAAAAAA\",\"status\":{\"state\":\"active\"},\"labels\":{}}]",
+                "[{\"fingerprint\":\"aaaaaaaaaaaaaaaa\",\"status\":{\"state\":\"resolved\"},\"labels\":{}}]",
+                "[{\"fingerprint\":\"aaaaaaaaaaaaaaaa\",\"status\":{\"state\":1},\"labels\":{}}]",
+                "[{\"fingerprint\":\"aaaaaaaaaaaaaaaa\",\"status\":\"active\",\"labels\":{}}]",
+                "[{\"fingerprint\":\"aaaaaaaaaaaaaaaa\",\"status\":{\"state\":\"active\"}}]",
+                "[{\"fingerprint\":\"aaaaaaaaaaaaaaaa\",\"status\":{\"state\":\"active\"},\"labels\":{\"a\":[]}}]",
+                "[{\"fingerprint\":\"aaaaaaaaaaaaaaaa\",\"status\":{\"state\":\"active\"},\"labels\":{}},1]",
+                "[{\"fingerprint\":\"aaaaaaaaaaaaaaaa\",\"status\":{\"state\":\"active\"},\"labels\":{}}",
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+                fps = NULL, n = 99;
+                assert_int_equal(verify_parse_am_alerts(bad[i], strlen(bad[i]), &fps, &n), -EBADMSG);
+                assert_null(fps);
+                assert_int_equal(n, 99);
+        }
+        int64_t ms = 0;
+        static const char status[] = "{\"cluster\":{\"status\":\"disabled\"},\"uptime\":\"2026-12-01T10:24:47.123456789Z\"}";
+        assert_int_equal(verify_parse_am_status(status, strlen(status), &ms), 0);
+        assert_int_equal(ms, 1796120687123);
+        assert_int_equal(verify_parse_am_status("{\"uptime\":1}", 12, &ms), -EBADMSG);
+        assert_int_equal(verify_parse_am_status("[]", 2, &ms), -EBADMSG);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(times_as_alertmanager_writes_them),
@@ -186,6 +309,9 @@ int main(void) {
                 cmocka_unit_test(resolved_judges_each_run_of_its_fingerprint_once),
                 cmocka_unit_test(expiry_judges_ineffective_and_opens_the_breaker),
                 cmocka_unit_test(awaiting_runs_as_json_and_bounded),
+                cmocka_unit_test(answers_from_alertmanager),
+                cmocka_unit_test(expiry_leaves_it_to_the_verifier),
+                cmocka_unit_test(alertmanager_answers_parsed_strictly),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
