@@ -15,6 +15,8 @@ rw_units     = remediation-webhook.socket remediation-webhook@.service \
                remediation-playbook-disk-cleanup@.service remediation-playbook-self-healing-restart@.service \
                remediation-playbook-service-restart@.service
 rw_examples  = remediation-disk-cleanup.service remediation-disk-cleanup.timer
+# System manager only; installed, not enabled (it needs the config's alertmanager_url).
+rw_timers    = remediation-verify.service remediation-verify.timer
 rw_gen       = $(BUILD)/install
 
 .PHONY: rw-generate
@@ -31,6 +33,9 @@ rw-generate:
 	for u in $(rw_examples); do \
 		sed $(rw_subst) "contrib/$$u" > "$(rw_gen)/system/$$u" || exit 1; \
 	done
+	for u in $(rw_timers); do \
+		sed $(rw_subst) "units/$$u" > "$(rw_gen)/system/$$u" || exit 1; \
+	done
 
 install: all rw-generate
 	install -Dm755 $(BUILD)/remediation-webhook $(DESTDIR)$(rw_bindir)/remediation-webhook
@@ -46,7 +51,7 @@ install: all rw-generate
 		install -m644 "$(rw_gen)/system/$$u" "$(DESTDIR)$(rw_systemd)/system/$$u" && \
 		install -m644 "$(rw_gen)/user/$$u" "$(DESTDIR)$(rw_systemd)/user/$$u" || exit 1; \
 	done
-	for u in $(rw_examples); do \
+	for u in $(rw_examples) $(rw_timers); do \
 		install -m644 "$(rw_gen)/system/$$u" "$(DESTDIR)$(rw_systemd)/system/$$u" || exit 1; \
 	done
 	install -Dm644 units/remediation-webhook.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/remediation-webhook.conf
@@ -71,7 +76,7 @@ uninstall: rw-generate
 	for u in $(rw_units); do \
 		rm -f "$(DESTDIR)$(rw_systemd)/system/$$u" "$(DESTDIR)$(rw_systemd)/user/$$u"; \
 	done
-	for u in $(rw_examples); do rm -f "$(DESTDIR)$(rw_systemd)/system/$$u"; done
+	for u in $(rw_examples) $(rw_timers); do rm -f "$(DESTDIR)$(rw_systemd)/system/$$u"; done
 	rm -f $(DESTDIR)$(PREFIX)/lib/sysusers.d/remediation-webhook.conf
 	rm -f $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/remediation-webhook.conf
 	rm -f $(DESTDIR)$(rw_systemd)/catalog/remediation-webhook.catalog

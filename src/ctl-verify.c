@@ -106,7 +106,8 @@ static int check_uptime(struct am_client *am, const struct config *cfg, char *er
         return 0;
 }
 
-static void ask_name(struct am_client *am, struct name_ask *q) {
+/* 0, or the ask's -errno (its reason in q->error). */
+static int ask_name(struct am_client *am, struct name_ask *q) {
         char path[512];
         _cleanup_free_ char *body = NULL;
         size_t len;
@@ -116,18 +117,19 @@ static void ask_name(struct am_client *am, struct name_ask *q) {
         q->answer = VERIFY_NO_ANSWER;
         if (am_alerts_path(path, sizeof(path), q->alert) < 0) {
                 snprintf(q->error, sizeof(q->error), "not an alert name Alertmanager can be asked about");
-                return;
+                return -EINVAL;
         }
         r = am_client_get(am, path, &body, &len, &date_ms, q->error);
         q->asked_ms = now_realtime_ms();
         if (r < 0)
-                return;
+                return r;
         if ((r = verify_parse_am_alerts(body, len, &q->fps, &q->n_fps)) < 0) {
                 snprintf(q->error, sizeof(q->error), r == -ENOMEM ? "out of memory" :
                          "answer refused: not a JSON array of Alertmanager's alerts");
-                return;
+                return r;
         }
         q->answer = VERIFY_FIRING;      /* per execution: gone when its fingerprint is not there */
+        return 0;
 }
 
 static const char *answer_word(enum verify_answer a) {
@@ -219,9 +221,9 @@ int ctl_verify(struct ctl *c) {
         if (ctl_need_config(c) < 0)
                 return EXIT_ERROR;
         if (!c->rt.cfg.alertmanager_url) {
-                ctl_fail("no alertmanager_url in %s: verdicts are passive only (see remediation-webhook-routing(5))",
-                         c->rt.config_path);
-                return EXIT_ERROR;
+                ctl_fail("no alertmanager_url in %s: nothing to ask, verdicts are passive only "
+                         "(see remediation-webhook-routing(5))", c->rt.config_path);
+                return EXIT_USAGE;
         }
         rt_open_log(&c->rt);
         if (rt_with_state(&c->rt, STATE_LOCK_TIMEOUT_MS, snapshot_step, &sn) < 0) {
@@ -259,13 +261,18 @@ int ctl_verify(struct ctl *c) {
         r = am_client_open(&am, &c->rt.cfg, connect_error);
         if (r == 0)
                 r = check_uptime(&am, &c->rt.cfg, connect_error);
-        int64_t failed_at = now_realtime_ms();
         for (size_t k = 0; k < n_names; k++) {
                 if (r < 0) {            /* one reason for all: Alertmanager could not be asked */
-                        names[k].answer = VERIFY_NO_ANSWER, names[k].asked_ms = failed_at;
+                        names[k].answer = VERIFY_NO_ANSWER, names[k].asked_ms = now_realtime_ms();
                         snprintf(names[k].error, sizeof(names[k].error), "%s", connect_error);
-                } else
-                        ask_name(&am, &names[k]);
+                } else {
+                        int q = ask_name(&am, &names[k]);
+                        /* Gone or too slow: the others would only wait as long again. */
+                        if (q == -ETIMEDOUT || q == -ECONNREFUSED) {
+                                r = q;
+                                snprintf(connect_error, sizeof(connect_error), "%s", names[k].error);
+                        }
+                }
                 all_answered &= names[k].answer != VERIFY_NO_ANSWER;
         }
         am_client_close(&am);
@@ -283,10 +290,12 @@ int ctl_verify(struct ctl *c) {
                 goto out;
         }
         log_verdicts(c, &sn);
-        for (size_t k = 0; k < n_names; k++)   /* the attempts are counted: it is said where they are */
-                if (names[k].answer == VERIFY_NO_ANSWER && (r == 0 || k == 0))
-                        rt_log(LOG_WARNING, "Alertmanager %s not asked%s%s: %s", c->rt.cfg.alertmanager_url,
-                               r == 0 ? " about " : "", r == 0 ? names[k].alert : "", names[k].error);
+        /* The attempts are counted: it is said why, once for the names that share a reason. */
+        for (size_t k = 0; k < n_names; k++)
+                if (names[k].answer == VERIFY_NO_ANSWER && (k == 0 || strcmp(names[k].error, names[k - 1].error) != 0))
+                        rt_log(LOG_WARNING, "Alertmanager %s not asked about %s%s: %s", c->rt.cfg.alertmanager_url,
+                               names[k].alert, k + 1 < n_names && strcmp(names[k].error, names[k + 1].error) == 0 ?
+                               " and others" : "", names[k].error);
         ret = print_result(c, &sn, names, n_names, r < 0 ? connect_error : NULL) < 0 ? EXIT_ERROR :
               all_answered ? EXIT_OK : EXIT_NO_ANSWER;
 out:
