@@ -15,7 +15,7 @@ override LDFLAGS  += -pie -Wl,-z,relro,-z,now
 
 LIB_SRC   := src/http.c src/payload.c src/yaml-tree.c src/config.c src/params.c src/vocab.c src/breaker.c src/gates.c src/state.c src/state-json.c src/store.c \
              src/exec.c src/exec-unit.c src/libsystemd.c src/audit.c src/journal.c src/metrics.c src/history.c src/runtime.c src/step.c src/batch.c src/verify.c \
-             src/util.c
+             src/confine.c src/util.c
 LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
 # remediationctl's own: the handler never links them (the report is only `remediationctl report`).
 CTL_OBJ   := $(patsubst src/%.c,$(BUILD)/%.o,src/remediationctl.c src/ctl.c src/ctl-status.c src/ctl-explain.c src/ctl-pause.c src/ctl-approve.c src/ctl-replay.c src/report.c \
@@ -49,13 +49,18 @@ $(BUILD)/remediation-run-playbook: $(BUILD)/run-playbook.o $(LIB_OBJ)
 $(BUILD)/tests/%: tests/unit/%.c $(TEST_OBJ) | $(BUILD)/tests
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(TEST_OBJ) $(LDLIBS) -lcmocka
 
+# Test-only: an LD_PRELOAD shim answering Landlock as an older kernel would (tests/confine.test).
+# Built without the sanitizers, as a plain preload; never linked into a shipped binary.
+$(BUILD)/tests/landlock-shim.so: tests/bin/landlock-shim.c | $(BUILD)/tests
+	$(CC) -D_GNU_SOURCE -std=gnu11 -O2 $(WARN) -shared -fPIC -o $@ $< -ldl
+
 $(BUILD) $(BUILD)/tests:
 	mkdir -p $@
 
 deps:
 	tests/install-deps
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) $(BUILD)/tests/landlock-shim.so
 
 run: deps all
 	contrib/demo-run

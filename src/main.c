@@ -3,10 +3,12 @@
  * main() is the whole request, in the order the data flows. Each stage returns the HTTP status it
  * wants sent (0: go on); only main() and the stages it calls log.
  *
- * Exit codes: 0 answered (whatever the HTTP status), 1 invalid config (--check-config), 2 usage. */
+ * Exit codes: 0 answered (whatever the HTTP status), 1 invalid config (--check-config) or a
+ * confinement this kernel cannot apply (--check-confinement), 2 usage. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,10 +16,13 @@
 #include <string.h>
 #include <strings.h>
 #include <syslog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
 #include "batch.h"
+#include "confine.h"
 #include "http.h"
+#include "journal.h"
 #include "metrics.h"
 #include "payload.h"
 #include "step.h"
@@ -27,6 +32,7 @@
 #define AUTH_TOKEN_MAX        4096
 #define PLACEHOLDER_TOKEN     "REPLACE_WITH_RANDOM_TOKEN"
 #define AUTH_TOKEN_CARRIED    (HTTP_MAX_AUTH - sizeof("Bearer ") + 1)  /* the longest a request can send */
+#define MID_UNCONFINED        "e3a7c1b05d2f4e8a9c6b14f07d3e5a92"      /* the catalog's */
 
 enum endpoint { ENDPOINT_WEBHOOK = 1, ENDPOINT_HEALTH, ENDPOINT_METRICS };
 
@@ -34,6 +40,10 @@ enum endpoint { ENDPOINT_WEBHOOK = 1, ENDPOINT_HEALTH, ENDPOINT_METRICS };
 struct request {
         struct runtime rt;
         const char *check_config;
+        enum confine_mode confine;              /* --confine */
+        bool check_confinement;
+        char unconfined[512];                   /* why every request is refused: the mode cannot
+                                                 * hold (logged at CRIT); empty: confined as asked */
         struct http_request http;
         enum endpoint endpoint;
         struct payload payload;
@@ -123,25 +133,35 @@ static void hang_up(void) {
 
 /* ---- auth ---- */
 
-static int read_token(const struct config *cfg, char *buf, size_t size) {
+/* The file auth_token_file names: an absolute path as it is; a relative one in
+ * $CREDENTIALS_DIRECTORY when it is there (LoadCredential=), else beside the config. The token
+ * is read from this file alone, and it is the one a confined handler may read. */
+static int token_path(const struct config *cfg, char path[static PATH_MAX]) {
         const char *name = cfg->auth_token_file, *creds = getenv("CREDENTIALS_DIRECTORY");
-        char path[4096], *text = NULL;
-        size_t len = 0, n;
-        int r = -ENOENT;
+        struct stat st;
+        int n;
 
-        /* A regular file only: a FIFO would block the request, bounded: the token's size. */
-        if (name[0] != '/' && creds) {
-                snprintf(path, sizeof(path), "%s/%s", creds, name);
-                r = read_file_bounded(AT_FDCWD, path, size - 1, &text, &len);
-        }
-        if (r < 0 && name[0] != '/') {
+        if (name[0] == '/')
+                n = snprintf(path, PATH_MAX, "%s", name);
+        else if (creds && ((n = snprintf(path, PATH_MAX, "%s/%s", creds, name)) < 0 || n >= PATH_MAX ||
+                           fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT))
+                ;               /* there (or not to be told apart from there): this one */
+        else {
                 const char *slash = strrchr(cfg->path, '/');
                 int dirlen = slash ? (int) (slash - cfg->path) : 1;
-                snprintf(path, sizeof(path), "%.*s/%s", dirlen, slash ? cfg->path : ".", name);
-                r = read_file_bounded(AT_FDCWD, path, size - 1, &text, &len);
+                n = snprintf(path, PATH_MAX, "%.*s/%s", dirlen, slash ? cfg->path : ".", name);
         }
-        if (name[0] == '/')
-                r = read_file_bounded(AT_FDCWD, name, size - 1, &text, &len);
+        return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+static int read_token(const struct config *cfg, char *buf, size_t size) {
+        char path[PATH_MAX], *text = NULL;
+        size_t len = 0, n;
+        int r = token_path(cfg, path);
+
+        /* A regular file only: a FIFO would block the request, bounded: the token's size. */
+        if (r == 0)
+                r = read_file_bounded(AT_FDCWD, path, size - 1, &text, &len);
         if (r < 0)
                 return r == -EFBIG ? -EINVAL : r;
         for (n = len; n > 0 && strchr(" \t\r\n", text[n - 1]); n--)
@@ -283,9 +303,89 @@ static int serve_metrics(struct request *rq) {
         return 0;
 }
 
+/* ---- confinement ---- */
+
+/* Why the mode cannot hold here, for the operator: what is wrong and what to do. */
+static void unconfined_why(enum confine_mode m, int r, char *buf, size_t size) {
+        int abi = confine_landlock_abi();
+
+        if (r == -EOPNOTSUPP && m == CONFINE_FULL && abi == 0)
+                snprintf(buf, size, "the kernel offers no Landlock (not built in, or not in lsm= at boot), "
+                         "--confine=full needs ABI %d: install the namespace fallback, see units/SECURITY.md",
+                         CONFINE_LANDLOCK_ABI_MIN);
+        else if (r == -EOPNOTSUPP && m == CONFINE_FULL && abi < CONFINE_LANDLOCK_ABI_MIN)
+                snprintf(buf, size, "the kernel offers Landlock ABI %d, --confine=full needs %d: install the "
+                         "namespace fallback, see units/SECURITY.md", abi, CONFINE_LANDLOCK_ABI_MIN);
+        else if (r == -EOPNOTSUPP)
+                snprintf(buf, size, "this kernel or architecture has no seccomp filter for --confine=%s: "
+                         "install the namespace fallback, see units/SECURITY.md", confine_mode_name(m));
+        else
+                snprintf(buf, size, "--confine=%s could not be applied (%s): refusing every request",
+                         confine_mode_name(m), strerror(-r));
+}
+
+#define UNCONFINED_DIRECT \
+        "--confine=%s with a config that runs its executor directly (no playbook_units): a confined " \
+        "handler cannot exec; set playbook_units: system (or user) in %s, or run without --confine"
+
+/* Before the request is read, the instance gives up what it will not need: from here on a
+ * taken-over instance can only do what the mode leaves. When the mode cannot hold, or the config
+ * needs exec, every request is refused: never served unconfined. */
+static void confine(struct request *rq) {
+        const struct config *cfg = rq->rt.cfg_error ? NULL : &rq->rt.cfg;
+        char token[PATH_MAX];
+        struct confine_paths p = {
+                .config = rq->rt.config_path, .state_dir = rq->rt.state_dir,
+                .decision_log = rq->rt.decision_log,
+                .token = cfg && cfg->auth_token_file && token_path(cfg, token) == 0 ? token : NULL,
+                .metrics_textfile = cfg ? cfg->metrics_textfile : NULL,
+        };
+
+        if (rq->confine == CONFINE_OFF)
+                return;
+        if (cfg && !cfg->playbook_units)
+                snprintf(rq->unconfined, sizeof(rq->unconfined), UNCONFINED_DIRECT,
+                         confine_mode_name(rq->confine), rq->rt.config_path);
+        int r = confine_self(rq->confine, &p);  /* also when refusing: the refusal runs confined */
+        if (r < 0 && !rq->unconfined[0])
+                unconfined_why(rq->confine, r, rq->unconfined, sizeof(rq->unconfined));
+}
+
+/* Once, after the answer: a journal entry the catalog explains, else stderr. */
+static void log_unconfined(const struct request *rq) {
+        struct journal_entry e;
+
+        journal_begin(&e);
+        journal_add(&e, "MESSAGE", rq->unconfined);
+        journal_add(&e, "MESSAGE_ID", MID_UNCONFINED);
+        journal_add_int(&e, "PRIORITY", LOG_CRIT);
+        journal_add(&e, "SYSLOG_IDENTIFIER", "remediation-webhook");
+        journal_add(&e, "REMEDIATION_CONFINE", confine_mode_name(rq->confine));
+        /* Under systemd stderr is the journal too: one entry, not two. */
+        if (journal_send(&e) < 0 || !getenv("JOURNAL_STREAM"))
+                rt_log(LOG_CRIT, "%s", rq->unconfined);
+}
+
+/* --check-confinement: whether this kernel can hold the mode (an install picks its unit by it). */
+static int check_confinement(enum confine_mode m) {
+        char why[512];
+        int r = confine_probe(m);
+
+        if (r == 0) {
+                if (m == CONFINE_FULL)
+                        printf("--confine=full: supported (Landlock ABI %d)\n", confine_landlock_abi());
+                else
+                        printf("--confine=%s: supported\n", confine_mode_name(m));
+                return 0;
+        }
+        unconfined_why(m, r, why, sizeof(why));
+        fprintf(stderr, "remediation-webhook: %s\n", why);
+        return 1;
+}
+
 /* ---- start ---- */
 
-static int check_config(const char *path) {
+static int check_config(const char *path, enum confine_mode m) {
         struct config cfg;
         struct config_error err = {};
         int r = config_load(path, &cfg, &err);
@@ -295,6 +395,11 @@ static int check_config(const char *path) {
                         fprintf(stderr, "%s:%d:%d: %s\n", path, err.line, err.column, err.message);
                 else
                         fprintf(stderr, "%s: %s\n", path, err.message[0] ? err.message : strerror(-r));
+                return 1;
+        }
+        if (m != CONFINE_OFF && !cfg.playbook_units) {
+                fprintf(stderr, "%s: " UNCONFINED_DIRECT "\n", path, confine_mode_name(m), path);
+                config_free(&cfg);
                 return 1;
         }
         if (cfg.auth_token_file) {
@@ -322,7 +427,9 @@ static int check_config(const char *path) {
 
 static void usage(FILE *f) {
         fputs("usage: remediation-webhook [--config FILE] [--state-dir DIR] [--decision-log FILE]\n"
-              "       remediation-webhook --check-config FILE\n"
+              "                           [--confine=off|full|syscalls]\n"
+              "       remediation-webhook [--confine=MODE] --check-config FILE\n"
+              "       remediation-webhook --confine=MODE --check-confinement\n"
               "Reads one HTTP request on standard input and answers on standard output.\n", f);
 }
 
@@ -332,10 +439,12 @@ static int parse_options(int argc, char **argv, struct request *rq) {
                 { "state-dir", required_argument, NULL, 's' },
                 { "decision-log", required_argument, NULL, 'l' },
                 { "check-config", required_argument, NULL, 'C' },
+                { "confine", required_argument, NULL, 'x' },
+                { "check-confinement", no_argument, NULL, 'K' },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
-        int c;
+        int c, m;
 
         rq->rt.config_path = DEFAULT_CONFIG;
         rq->rt.state_dir = DEFAULT_STATE_DIR;
@@ -346,11 +455,19 @@ static int parse_options(int argc, char **argv, struct request *rq) {
                 case 's': rq->rt.state_dir = optarg; break;
                 case 'l': rq->rt.decision_log = optarg; break;
                 case 'C': rq->check_config = optarg; break;
+                case 'x':
+                        if ((m = confine_mode_from_string(optarg)) < 0) {
+                                fprintf(stderr, "remediation-webhook: --confine=%s: not off, full or syscalls\n", optarg);
+                                return -EINVAL;
+                        }
+                        rq->confine = (enum confine_mode) m;
+                        break;
+                case 'K': rq->check_confinement = true; break;
                 case 'h': usage(stdout); exit(0);
                 default: usage(stderr); return -EINVAL;
                 }
         }
-        if (optind != argc) {
+        if (optind != argc || (rq->check_confinement && (rq->confine == CONFINE_OFF || rq->check_config))) {
                 usage(stderr);
                 return -EINVAL;
         }
@@ -365,11 +482,16 @@ int main(int argc, char **argv) {
         if (parse_options(argc, argv, &rq) < 0)
                 return 2;
         if (rq.check_config)
-                return check_config(rq.check_config);
+                return check_config(rq.check_config, rq.confine);
+        if (rq.check_confinement)
+                return check_confinement(rq.confine);
         signal(SIGPIPE, SIG_IGN);       /* a client that hangs up gets EPIPE, not our death */
         rt_init(&rq.rt, SOURCE_WEBHOOK);
+        confine(&rq);
 
         status = read_request(&rq);
+        if (!status && rq.unconfined[0])
+                status = refuse(&rq, 503, "the handler cannot run confined; see the journal");
         if (!status)
                 status = route(&rq);
         if (!status && rq.endpoint == ENDPOINT_HEALTH)
@@ -390,6 +512,8 @@ int main(int argc, char **argv) {
         if (status)
                 respond_error(&rq, status);
         http_discard_body(STDIN_FILENO, &rq.http);      /* a refused request's body: never parsed */
+        if (rq.unconfined[0])
+                log_unconfined(&rq);
 
         batch_free(&rq.batch);
         payload_free(&rq.payload);

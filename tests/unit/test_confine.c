@@ -1,0 +1,450 @@
+/* confine.c: each check runs in a child that has confined itself (full, then syscalls), and what
+ * it tried must fail with the errno a confined handler gets, or work when the handler needs it.
+ * The parent only counts: a child that confined itself cannot be trusted to report through
+ * cmocka, and it leaves by _exit(), so neither the parent's atexit work nor LeakSanitizer (whose
+ * tracer is refused ptrace by the filter) runs in it. Without Landlock the full checks fail: this
+ * machine is meant to have it. */
+#include <dlfcn.h>
+#include <grp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "confine.h"
+
+#define CONFINE_FAILED 255      /* the child's exit when confine_self() itself failed */
+#define KILLED         (-1)     /* expected: killed by the filter (SIGSYS) */
+
+static char dir[] = "/tmp/test-confine.XXXXXX";
+static char config[128], token[128], state_dir[128], log_path[128], outside[128], textfile[128], textdir[128];
+static pid_t other = -1;                /* a process of the same user, not the child's own */
+static int tcp_port;                    /* a listener on 127.0.0.1 */
+static struct sockaddr_un abstract_addr, path_addr;
+static socklen_t abstract_len;
+static int listeners[3] = { -1, -1, -1 };
+static int inet_fd = -1;                /* made before confining, as fd 0 is for the handler */
+
+static void put(const char *path, const char *text) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t) strlen(text))
+                abort();
+        close(fd);
+}
+
+static int setup(void **unused) {
+        (void) unused;
+        if (!mkdtemp(dir))
+                return -1;
+#define AT(var, name) snprintf(var, sizeof(var), "%s/%s", dir, name)
+        AT(config, "webhook-routing.yml"); AT(token, "auth-token"); AT(state_dir, "state");
+        AT(log_path, "decision-log.jsonl"); AT(outside, "outside"); AT(textdir, "textfiles");
+        AT(textfile, "textfiles/remediation.prom");
+        put(config, "playbook_units: system\n");
+        put(token, "s3cr3t\n");
+        put(outside, "not yours\n");
+        if (mkdir(state_dir, 0755) < 0 || mkdir(textdir, 0755) < 0)
+                return -1;
+        put(log_path, "");
+
+        if ((other = fork()) == 0) {    /* waits to be killed */
+                pause();
+                _exit(0);
+        }
+        struct sockaddr_in in = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t len = sizeof(in);
+        listeners[0] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (bind(listeners[0], (struct sockaddr *) &in, sizeof(in)) < 0 || listen(listeners[0], 64) < 0 ||
+            getsockname(listeners[0], (struct sockaddr *) &in, &len) < 0)
+                return -1;
+        tcp_port = ntohs(in.sin_port);
+
+        abstract_addr.sun_family = AF_UNIX;
+        int n = snprintf(abstract_addr.sun_path + 1, sizeof(abstract_addr.sun_path) - 1, "rw-test-confine-%d", getpid());
+        abstract_len = (socklen_t) (offsetof(struct sockaddr_un, sun_path) + 1 + (size_t) n);
+        listeners[1] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (bind(listeners[1], (struct sockaddr *) &abstract_addr, abstract_len) < 0 || listen(listeners[1], 64) < 0)
+                return -1;
+        path_addr.sun_family = AF_UNIX;
+        snprintf(path_addr.sun_path, sizeof(path_addr.sun_path), "%s/socket", dir);
+        listeners[2] = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (bind(listeners[2], (struct sockaddr *) &path_addr, sizeof(path_addr)) < 0 || listen(listeners[2], 64) < 0)
+                return -1;
+        return 0;
+}
+
+static int teardown(void **unused) {
+        (void) unused;
+        char cmd[64];
+        if (other > 0) {
+                kill(other, SIGKILL);
+                waitpid(other, NULL, 0);
+        }
+        for (size_t i = 0; i < 3; i++)
+                if (listeners[i] >= 0)
+                        close(listeners[i]);
+        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+        return system(cmd) == 0 ? 0 : -1;
+}
+
+/* ---- what a child tries, after confining itself: 0 or the errno ---- */
+
+static int result(long r) { return r < 0 ? errno : 0; }
+
+static int open_close(const char *path, int flags) {
+        int fd = open(path, flags | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return errno;
+        close(fd);
+        return 0;
+}
+
+static int read_config(void) { return open_close(config, O_RDONLY); }
+static int read_token(void) { return open_close(token, O_RDONLY); }
+static int read_outside(void) { return open_close(outside, O_RDONLY); }
+static int read_etc_passwd(void) { return open_close("/etc/passwd", O_RDONLY); }
+static int list_root(void) { return open_close("/", O_RDONLY | O_DIRECTORY); }
+static int write_config(void) { return open_close(config, O_WRONLY); }
+static int create_outside(void) {
+        char path[160];
+        snprintf(path, sizeof(path), "%s/new", dir);
+        int r = open_close(path, O_WRONLY | O_CREAT | O_EXCL);
+        return r ? r : result(unlink(path));
+}
+static int dev_null(void) { return open_close("/dev/null", O_RDWR); }
+
+static int append_log(void) {
+        int fd = open(log_path, O_WRONLY | O_APPEND | O_CLOEXEC);
+        if (fd < 0)
+                return errno;
+        int r = write(fd, "{}\n", 3) == 3 ? 0 : errno;
+        close(fd);
+        return r;
+}
+static int read_log(void) { return open_close(log_path, O_RDONLY); }
+static int truncate_log(void) { return result(truncate(log_path, 0)); }
+static int open_log_truncating(void) { return open_close(log_path, O_WRONLY | O_TRUNC); }
+static int ftruncate_log(void) {
+        int fd = open(log_path, O_WRONLY | O_APPEND | O_CLOEXEC);
+        if (fd < 0)
+                return errno;
+        int r = result(ftruncate(fd, 0));
+        close(fd);
+        return r;
+}
+
+/* What the store and the unit executor do: a temp file renamed into place, a lock, removal. */
+static int state_files(void) {
+        char tmp[160], final[160], lock[160];
+        snprintf(tmp, sizeof(tmp), "%s/state.json.tmp", state_dir);
+        snprintf(final, sizeof(final), "%s/state.json", state_dir);
+        snprintf(lock, sizeof(lock), "%s/lock", state_dir);
+        int r;
+        if ((r = open_close(lock, O_RDWR | O_CREAT)) || (r = open_close(tmp, O_WRONLY | O_CREAT | O_EXCL)) ||
+            (r = result(rename(tmp, final))) || (r = open_close(final, O_RDONLY)) ||
+            (r = open_close(state_dir, O_RDONLY | O_DIRECTORY)) || (r = result(unlink(final))))
+                return r;
+        return 0;
+}
+static int state_mkdir(void) {
+        char path[160];
+        snprintf(path, sizeof(path), "%s/sub", state_dir);
+        int r = result(mkdir(path, 0755));
+        return r ? r : result(rmdir(path));
+}
+static int state_symlink(void) {
+        char path[160];
+        snprintf(path, sizeof(path), "%s/link", state_dir);
+        int r = result(symlink("/etc/passwd", path));
+        return r ? r : result(unlink(path));
+}
+/* write_file_atomic(WRITE_OWN_TMP) of the metrics textfile, in its own directory. */
+static int metrics_textfile(void) {
+        char tmp[200];
+        snprintf(tmp, sizeof(tmp), "%s.%d.tmp", textfile, getpid());
+        int r = open_close(tmp, O_WRONLY | O_CREAT | O_EXCL);
+        return r ? r : result(rename(tmp, textfile));
+}
+
+static int load_libsystemd(void) {
+        void *h = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
+        return h && dlsym(h, "sd_journal_sendv") ? 0 : ENOENT;
+}
+
+static int exec_true(void) {
+        char *argv[] = { "/bin/true", NULL }, *envp[] = { NULL };
+        execve(argv[0], argv, envp);
+        return errno;           /* here only when it failed */
+}
+
+static int make_socket(int domain, int type) {
+        int fd = socket(domain, type | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return errno;
+        close(fd);
+        return 0;
+}
+static int inet_stream(void) { return make_socket(AF_INET, SOCK_STREAM); }
+static int inet6_dgram(void) { return make_socket(AF_INET6, SOCK_DGRAM); }
+static int netlink(void) { return make_socket(AF_NETLINK, SOCK_RAW); }
+static int packet(void) { return make_socket(AF_PACKET, SOCK_RAW); }
+static int unix_socket(void) { return make_socket(AF_UNIX, SOCK_DGRAM); }
+static int inet_socketpair(void) {
+        int sv[2];
+        return result(socketpair(AF_INET, SOCK_STREAM, 0, sv));
+}
+static int unix_socketpair(void) {
+        int sv[2];
+        int r = result(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+        if (r == 0)
+                close(sv[0]), close(sv[1]);
+        return r;
+}
+static int tcp_connect(void) {          /* on a socket made before: only Landlock stops it */
+        struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons((uint16_t) tcp_port),
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        return result(connect(inet_fd, (struct sockaddr *) &in, sizeof(in)));
+}
+static int tcp_bind(void) {
+        struct sockaddr_in in = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        return result(bind(inet_fd, (struct sockaddr *) &in, sizeof(in)));
+}
+static int unix_connect(const struct sockaddr_un *a, socklen_t len) {
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return errno;
+        int r = result(connect(fd, (const struct sockaddr *) a, len));
+        close(fd);
+        return r;
+}
+/* journald's and D-Bus's sockets are pathname sockets: Landlock (ABI <= 7) leaves them alone. */
+static int connect_path_socket(void) { return unix_connect(&path_addr, sizeof(path_addr)); }
+static int connect_abstract_socket(void) { return unix_connect(&abstract_addr, abstract_len); }
+
+static int kill_other(void) { return result(kill(other, 0)); }
+static int kill_group(void) { return result(kill(0, 0)); }
+static int kill_everyone(void) { return result(kill(-1, 0)); }
+static int kill_self(void) { return result(kill(getpid(), 0)); }
+static int tgkill_self(void) { return result(syscall(SYS_tgkill, getpid(), getpid(), 0)); }
+static int tgkill_other(void) { return result(syscall(SYS_tgkill, other, other, 0)); }
+static int sigqueue_other(void) {
+        siginfo_t si = { .si_code = SI_QUEUE };
+        return result(syscall(SYS_rt_sigqueueinfo, other, 0, &si));
+}
+static int pidfd_other(void) { return result(syscall(SYS_pidfd_open, other, 0)); }
+static int ptrace_other(void) { return result(ptrace(PTRACE_ATTACH, other, 0, 0)); }
+static int vm_read_other(void) {
+        char buf[8];
+        struct iovec local = { buf, sizeof(buf) }, remote = { (void *) 0x10000, sizeof(buf) };
+        return result(syscall(SYS_process_vm_readv, other, &local, 1, &remote, 1, 0));
+}
+static int become_root(void) { return result(setuid(0)); }
+static int set_groups(void) { gid_t g = 0; return result(setgroups(1, &g)); }
+static int new_user_ns(void) { return result(unshare(CLONE_NEWUSER)); }
+static int clone_new_net(void) {
+        long r = syscall(SYS_clone, CLONE_NEWNET | SIGCHLD, 0, 0, 0, 0);
+        if (r == 0)
+                _exit(0);
+        if (r > 0)
+                waitpid((pid_t) r, NULL, 0);
+        return result(r);
+}
+static int clone3_anything(void) {
+        uint64_t args[11] = { [4] = SIGCHLD };          /* struct clone_args, exit_signal */
+        long r = syscall(SYS_clone3, args, sizeof(args));
+        if (r == 0)
+                _exit(0);
+        if (r > 0)
+                waitpid((pid_t) r, NULL, 0);
+        return result(r);
+}
+static int plain_fork(void) {           /* glibc's fork(): clone() without namespaces */
+        pid_t pid = fork();
+        int status;
+        if (pid == 0)
+                _exit(7);
+        if (pid < 0)
+                return errno;
+        return waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 7 ? 0 : ECHILD;
+}
+/* On a target that is not there: should the filter fail, nothing is mounted (ENOENT). */
+static int do_mount(void) { return result(syscall(SYS_mount, "none", "/nonexistent/rw-test-confine", "tmpfs", 0, NULL)); }
+static int uring(void) { char params[120] = {}; return result(syscall(SYS_io_uring_setup, 1, params)); }
+static int set_personality(void) { return result(personality(PER_LINUX32)); }
+static int no_new_privs(void) { return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 ? 0 : EPERM; }
+#ifdef __x86_64__
+static int x32_syscall(void) { return result(syscall(0x40000000 | SYS_getpid)); }
+static int i386_syscall(void) {
+        long r = 20;            /* getpid on i386 */
+        __asm__ volatile("int $0x80" : "+a"(r) : : "memory");
+        return r < 0 ? (int) -r : 0;
+}
+#endif
+
+/* ---- the table ---- */
+
+struct check {
+        const char *what;
+        int (*run)(void);
+        int full, syscalls;     /* expected: 0 (works), an errno, or KILLED */
+};
+
+static const struct check checks[] = {
+        { "read the config", read_config, 0, 0 },
+        { "read the token", read_token, 0, 0 },
+        { "read a file beside them", read_outside, EACCES, 0 },
+        { "read /etc/passwd", read_etc_passwd, EACCES, 0 },
+        { "list /", list_root, EACCES, 0 },
+        { "write the config", write_config, EACCES, 0 },
+        { "create a file outside", create_outside, EACCES, 0 },
+        { "open /dev/null read-write", dev_null, 0, 0 },
+        { "append to the decision log", append_log, 0, 0 },
+        { "read the decision log", read_log, 0, 0 },
+        { "truncate(2) the decision log", truncate_log, EACCES, 0 },
+        { "open the decision log with O_TRUNC", open_log_truncating, EACCES, 0 },
+        { "ftruncate(2) the decision log", ftruncate_log, EACCES, 0 },
+        { "state: lock, create, rename, read, list, unlink", state_files, 0, 0 },
+        { "state: mkdir", state_mkdir, EACCES, 0 },
+        { "state: symlink", state_symlink, EACCES, 0 },
+        { "metrics textfile: temp file renamed over it", metrics_textfile, 0, 0 },
+        { "dlopen libsystemd.so.0", load_libsystemd, 0, 0 },
+        { "execve /bin/true", exec_true, EACCES, EACCES },
+        { "socket(AF_INET, SOCK_STREAM)", inet_stream, EAFNOSUPPORT, EAFNOSUPPORT },
+        { "socket(AF_INET6, SOCK_DGRAM)", inet6_dgram, EAFNOSUPPORT, EAFNOSUPPORT },
+        { "socket(AF_NETLINK)", netlink, EAFNOSUPPORT, EAFNOSUPPORT },
+        { "socket(AF_PACKET)", packet, EAFNOSUPPORT, EAFNOSUPPORT },
+        { "socketpair(AF_INET)", inet_socketpair, EAFNOSUPPORT, EAFNOSUPPORT },
+        { "socket(AF_UNIX)", unix_socket, 0, 0 },
+        { "socketpair(AF_UNIX)", unix_socketpair, 0, 0 },
+        { "TCP connect on a socket made before", tcp_connect, EACCES, 0 },
+        { "TCP bind on a socket made before", tcp_bind, EACCES, 0 },
+        { "connect a pathname unix socket (journald, D-Bus)", connect_path_socket, 0, 0 },
+        { "connect an abstract unix socket", connect_abstract_socket, EPERM, 0 },
+        { "kill(other, 0)", kill_other, EPERM, EPERM },
+        { "kill(0, 0): the process group", kill_group, EPERM, EPERM },
+        { "kill(-1, 0): everyone", kill_everyone, EPERM, EPERM },
+        { "kill(getpid(), 0)", kill_self, 0, 0 },
+        { "tgkill(self, self, 0)", tgkill_self, 0, 0 },
+        { "tgkill(other, other, 0)", tgkill_other, EPERM, EPERM },
+        { "rt_sigqueueinfo(other)", sigqueue_other, EPERM, EPERM },
+        { "pidfd_open(other)", pidfd_other, EPERM, EPERM },
+        { "ptrace(PTRACE_ATTACH, other)", ptrace_other, EPERM, EPERM },
+        { "process_vm_readv(other)", vm_read_other, EPERM, EPERM },
+        { "setuid(0)", become_root, EPERM, EPERM },
+        { "setgroups", set_groups, EPERM, EPERM },
+        { "unshare(CLONE_NEWUSER)", new_user_ns, EPERM, EPERM },
+        { "clone(CLONE_NEWNET)", clone_new_net, EPERM, EPERM },
+        { "clone3: absent, so glibc uses clone()", clone3_anything, ENOSYS, ENOSYS },
+        { "fork()", plain_fork, 0, 0 },
+        { "mount", do_mount, EPERM, EPERM },
+        { "io_uring_setup: absent", uring, ENOSYS, ENOSYS },
+        { "personality", set_personality, EPERM, EPERM },
+        { "no_new_privs is set", no_new_privs, 0, 0 },
+#ifdef __x86_64__
+        { "an x32 syscall number kills", x32_syscall, KILLED, KILLED },
+        { "an i386 syscall kills", i386_syscall, KILLED, KILLED },
+#endif
+};
+
+struct trial {
+        enum confine_mode mode;
+        const struct check *check;
+};
+
+static void run_confined(void **state) {
+        const struct trial *t = *state;
+        int expected = t->mode == CONFINE_FULL ? t->check->full : t->check->syscalls, status;
+        struct confine_paths p = {
+                .config = config, .token = token, .state_dir = state_dir, .decision_log = log_path,
+                .metrics_textfile = textfile,
+        };
+
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                struct rlimit no_core = { 0, 0 };
+                setrlimit(RLIMIT_CORE, &no_core);       /* SIGSYS would dump one */
+                inet_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                if (confine_self(t->mode, &p) < 0)
+                        _exit(CONFINE_FAILED);
+                _exit(t->check->run() & 0xff);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        if (expected == KILLED) {
+                if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGSYS)
+                        fail_msg("%s: expected to be killed by SIGSYS, got %s %d", t->check->what,
+                                 WIFSIGNALED(status) ? "signal" : "exit", WIFSIGNALED(status) ? WTERMSIG(status) :
+                                 WEXITSTATUS(status));
+                return;
+        }
+        if (!WIFEXITED(status))
+                fail_msg("%s: killed by signal %d", t->check->what, WTERMSIG(status));
+        int got = WEXITSTATUS(status);
+        if (got == CONFINE_FAILED)
+                fail_msg("%s: confine_self(%s) failed (Landlock ABI %d)", t->check->what,
+                         confine_mode_name(t->mode), confine_landlock_abi());
+        if (got != expected)
+                fail_msg("%s: expected %s, got %s", t->check->what, expected ? strerror(expected) : "success",
+                         got ? strerror(got) : "success");
+}
+
+static void landlock_is_here(void **unused) {
+        (void) unused;
+        int abi = confine_landlock_abi();
+        if (abi < CONFINE_LANDLOCK_ABI_MIN)
+                fail_msg("Landlock ABI %d, --confine=full needs %d: the full checks cannot pass", abi,
+                         CONFINE_LANDLOCK_ABI_MIN);
+        assert_int_equal(confine_probe(CONFINE_FULL), 0);
+        assert_int_equal(confine_probe(CONFINE_SYSCALLS), 0);
+        assert_int_equal(confine_probe(CONFINE_OFF), 0);
+}
+
+static void mode_names(void **unused) {
+        (void) unused;
+        assert_int_equal(confine_mode_from_string("full"), CONFINE_FULL);
+        assert_int_equal(confine_mode_from_string("syscalls"), CONFINE_SYSCALLS);
+        assert_int_equal(confine_mode_from_string("off"), CONFINE_OFF);
+        assert_int_equal(confine_mode_from_string("Full"), -EINVAL);
+        assert_string_equal(confine_mode_name(CONFINE_SYSCALLS), "syscalls");
+        assert_int_equal(confine_self(CONFINE_FULL, NULL), -EINVAL);
+}
+
+int main(void) {
+        enum { N = sizeof(checks) / sizeof(checks[0]) };
+        static struct trial trials[2 * N];
+        static char names[2 * N][96];
+        static struct CMUnitTest tests[2 * N + 2];
+        size_t n = 0;
+
+        tests[n++] = (struct CMUnitTest) cmocka_unit_test(landlock_is_here);
+        tests[n++] = (struct CMUnitTest) cmocka_unit_test(mode_names);
+        for (size_t m = 0; m < 2; m++)
+                for (size_t i = 0; i < N; i++) {
+                        struct trial *t = &trials[m * N + i];
+                        *t = (struct trial) { m == 0 ? CONFINE_FULL : CONFINE_SYSCALLS, &checks[i] };
+                        snprintf(names[m * N + i], sizeof(names[0]), "%s: %s", confine_mode_name(t->mode),
+                                 checks[i].what);
+                        tests[n++] = (struct CMUnitTest) { .name = names[m * N + i], .test_func = run_confined,
+                                                           .initial_state = t };
+                }
+        return _cmocka_run_group_tests("confine", tests, n, setup, teardown);
+}
