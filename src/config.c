@@ -306,8 +306,8 @@ static int check_alertmanager_url(const struct place *p, const struct node *n, s
                 if (len == 0 || host[1 + len] != ']')
                         return fail(err, n, "alertmanager_url: a bracketed host must be an IPv6 address");
                 len += 2;
-        } else if ((len = span_class(host, CHAR_LOWER | CHAR_UPPER | CHAR_DIGIT | CHAR_DOT | CHAR_DASH)) == 0)
-                return fail(err, n, "alertmanager_url has no host (letters, digits, dots, dashes)");
+        } else if ((len = span_class(host, CHAR_LETTER | CHAR_DIGIT | CHAR_DOT | CHAR_DASH)) == 0)
+                return fail(err, n, "alertmanager_url has no host (letters, digits, dots, dashes, underscores)");
         const char *rest = host + len;
         if (*rest == ':') {
                 size_t digits = span_class(rest + 1, CHAR_DIGIT);

@@ -653,6 +653,55 @@ static void test_strings(void **state) {
                            "expected a non-empty string");
 }
 
+static void test_alertmanager_keys(void **state) {
+        static const char *const ok[] = {
+                "http://127.0.0.1:9093", "https://am.example.org", "http://[::1]:9093/", "http://am:9093/alertmanager",
+                "http://a-b.c_d/x", NULL,
+        };
+        static const struct { const char *url, *part; } bad[] = {
+                { "127.0.0.1:9093", "must start with http:// or https://" },
+                { "ftp://h", "must start with http:// or https://" },
+                { "http://", "has no host" },
+                { "http://u:p@h", "the port must be between 1 and 65535" },
+                { "http://user@h:9093", "only a path may follow" },
+                { "http://h:0", "the port must be between 1 and 65535" },
+                { "http://h:65536", "the port must be between 1 and 65535" },
+                { "http://h:9093?x=1", "only a path may follow" },
+                { "http://h:9093/a?b", "the path may hold only" },
+                { "http://h/a#b", "the path may hold only" },
+                { "http://h/%2e", "the path may hold only" },
+                { "http://[zz]/", "a bracketed host must be an IPv6 address" },
+        };
+        struct config c;
+        char line[256], *t;
+
+        (void) state;
+        parse_ok(BASE, &c);
+        assert_null(c.alertmanager_url);
+        assert_null(c.alertmanager_credentials_file);
+        assert_int_equal(c.alertmanager_timeout_seconds, 5);
+        assert_int_equal(c.alertmanager_min_uptime_seconds, 120);
+        config_free(&c);
+        for (size_t i = 0; ok[i]; i++) {
+                snprintf(line, sizeof(line), "  response_deadline_seconds: 5\n  alertmanager_url: \"%s\"\n", ok[i]);
+                t = subst("  response_deadline_seconds: 5\n", line);
+                parse_ok(t, &c);
+                assert_string_equal(c.alertmanager_url, ok[i]);
+                config_free(&c);
+                free(t);
+        }
+        for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+                snprintf(line, sizeof(line), "  response_deadline_seconds: 5\n  alertmanager_url: \"%s\"\n", bad[i].url);
+                assert_subst_error("  response_deadline_seconds: 5\n", line, 19, 21, bad[i].part);
+        }
+        assert_subst_error("  response_deadline_seconds: 5\n",
+                           "  response_deadline_seconds: 5\n  alertmanager_timeout_seconds: 61\n", 19, 33,
+                           "alertmanager_timeout_seconds must be between 1 and 60");
+        assert_subst_error("  response_deadline_seconds: 5\n",
+                           "  response_deadline_seconds: 5\n  alertmanager_credentials_file: ''\n", 19, 34,
+                           "expected a non-empty string");
+}
+
 static void test_auth_token_inline(void **state) {
         (void) state;
         assert_subst_error("    port: 9096\n",
@@ -807,7 +856,8 @@ int main(void) {
                 cmocka_unit_test(test_approval_minutes),
                 cmocka_unit_test(test_templates),
                 cmocka_unit_test(test_strings),
-                cmocka_unit_test(test_auth_token_inline),
+                cmocka_unit_test(test_alertmanager_keys),
+        cmocka_unit_test(test_auth_token_inline),
                 cmocka_unit_test(test_yaml_features_refused),
                 cmocka_unit_test(test_yaml_syntax),
                 cmocka_unit_test(test_load_errors),
