@@ -196,8 +196,9 @@ static int add_rules(int ruleset, const struct confine_paths *p, uint64_t handle
             (r = add_path_rule(ruleset, "/dev/null", ALLOW_DEV_NULL, handled)) < 0 ||      /* hang_up() */
             (r = add_library_rules(ruleset, handled)) < 0)
                 return r;
-        /* Beneath state_dir this adds nothing; elsewhere (node_exporter's directory) it is needed. */
-        if (p->metrics_textfile && dir_of(p->metrics_textfile, dir, sizeof(dir)) == 0)
+        /* Beneath state_dir this adds nothing; elsewhere (node_exporter's directory) the
+         * directory is needed, and everything in it becomes writable: never for "/". */
+        if (p->metrics_textfile && dir_of(p->metrics_textfile, dir, sizeof(dir)) == 0 && strcmp(dir, "/") != 0)
                 r = add_path_rule(ruleset, dir, ALLOW_TEXTFILE_DIR, handled);
         return r;
 }
@@ -247,62 +248,83 @@ static int apply_landlock(int abi, const struct confine_paths *p) {
 #define NS_FLAGS         (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | \
                           CLONE_NEWPID | CLONE_NEWNET)
 
-/* Refused outright, with the errno a caller expects of a forbidden or absent call. */
-static const struct { int nr, err; } denied[] = {
+enum rule_kind {
+        DENY,                   /* always the errno */
+        ONLY_AF_UNIX,           /* arg 0 (the domain) must be AF_UNIX: journald, D-Bus */
+        ONLY_SELF,              /* arg 0 (the pid) must be our own: kill(0, ...) and negative pids
+                                 * name groups */
+        ONLY_SELF_TWICE,        /* args 0 and 1 (thread group, thread) our own */
+        NO_NAMESPACES,          /* arg 0 (clone's flags) without a CLONE_NEW* */
+        NO_TTY_INJECT,          /* arg 1 (the request) none that pushes input into a terminal,
+                                 * for another process to read */
+};
+
+struct rule {
+        int nr;
+        enum rule_kind kind;
+        int err;
+};
+
+static const struct rule rules[] = {
         /* exec nothing: in unit mode nothing needs it (as a noexec mount answers) */
-        { SYS_execve, EACCES }, { SYS_execveat, EACCES },
-        /* other processes: neither traced, read, written nor reached through pidfds (the
-         * signals are below) */
-        { SYS_ptrace, EPERM }, { SYS_process_vm_readv, EPERM }, { SYS_process_vm_writev, EPERM },
-        { SYS_kcmp, EPERM },
+        { SYS_execve, DENY, EACCES }, { SYS_execveat, DENY, EACCES },
+        /* foreign sockets, as RestrictAddressFamilies=AF_UNIX answers */
+        { SYS_socket, ONLY_AF_UNIX, EAFNOSUPPORT }, { SYS_socketpair, ONLY_AF_UNIX, EAFNOSUPPORT },
+        /* other processes: neither signalled, traced, read, written nor reached through pidfds */
+        { SYS_kill, ONLY_SELF, EPERM }, { SYS_tkill, ONLY_SELF, EPERM }, { SYS_rt_sigqueueinfo, ONLY_SELF, EPERM },
+        { SYS_tgkill, ONLY_SELF_TWICE, EPERM }, { SYS_rt_tgsigqueueinfo, ONLY_SELF_TWICE, EPERM },
+        { SYS_ptrace, DENY, EPERM }, { SYS_process_vm_readv, DENY, EPERM }, { SYS_process_vm_writev, DENY, EPERM },
+        { SYS_kcmp, DENY, EPERM },
 #ifdef SYS_pidfd_open
-        { SYS_pidfd_open, EPERM }, { SYS_pidfd_send_signal, EPERM }, { SYS_pidfd_getfd, EPERM },
+        { SYS_pidfd_open, DENY, EPERM }, { SYS_pidfd_send_signal, DENY, EPERM }, { SYS_pidfd_getfd, DENY, EPERM },
 #endif
 #ifdef SYS_process_madvise
-        { SYS_process_madvise, EPERM },
+        { SYS_process_madvise, DENY, EPERM },
 #endif
         /* identities and capabilities (no_new_privs already keeps setuid binaries out) */
-        { SYS_setuid, EPERM }, { SYS_setgid, EPERM }, { SYS_setreuid, EPERM }, { SYS_setregid, EPERM },
-        { SYS_setresuid, EPERM }, { SYS_setresgid, EPERM }, { SYS_setfsuid, EPERM }, { SYS_setfsgid, EPERM },
-        { SYS_setgroups, EPERM }, { SYS_capset, EPERM },
+        { SYS_setuid, DENY, EPERM }, { SYS_setgid, DENY, EPERM }, { SYS_setreuid, DENY, EPERM },
+        { SYS_setregid, DENY, EPERM }, { SYS_setresuid, DENY, EPERM }, { SYS_setresgid, DENY, EPERM },
+        { SYS_setfsuid, DENY, EPERM }, { SYS_setfsgid, DENY, EPERM }, { SYS_setgroups, DENY, EPERM },
+        { SYS_capset, DENY, EPERM },
         /* namespaces and mounts: a user namespace would give capabilities within it */
-        { SYS_unshare, EPERM }, { SYS_setns, EPERM }, { SYS_mount, EPERM }, { SYS_umount2, EPERM },
-        { SYS_pivot_root, EPERM }, { SYS_chroot, EPERM },
+        { SYS_clone, NO_NAMESPACES, EPERM }, { SYS_unshare, DENY, EPERM }, { SYS_setns, DENY, EPERM },
+        { SYS_mount, DENY, EPERM }, { SYS_umount2, DENY, EPERM }, { SYS_pivot_root, DENY, EPERM },
+        { SYS_chroot, DENY, EPERM },
 #ifdef SYS_fsopen
-        { SYS_fsopen, EPERM }, { SYS_fsconfig, EPERM }, { SYS_fsmount, EPERM }, { SYS_fspick, EPERM },
-        { SYS_move_mount, EPERM }, { SYS_open_tree, EPERM },
+        { SYS_fsopen, DENY, EPERM }, { SYS_fsconfig, DENY, EPERM }, { SYS_fsmount, DENY, EPERM },
+        { SYS_fspick, DENY, EPERM }, { SYS_move_mount, DENY, EPERM }, { SYS_open_tree, DENY, EPERM },
 #endif
 #ifdef SYS_mount_setattr
-        { SYS_mount_setattr, EPERM },
+        { SYS_mount_setattr, DENY, EPERM },
 #endif
         /* clone3's flags are behind a pointer the filter cannot read: "absent", so glibc falls
-         * back to clone(), whose flags are checked below */
+         * back to clone(), whose flags are checked */
 #ifdef SYS_clone3
-        { SYS_clone3, ENOSYS },
+        { SYS_clone3, DENY, ENOSYS },
 #endif
         /* io_uring runs its operations past this filter: "absent" */
 #ifdef SYS_io_uring_setup
-        { SYS_io_uring_setup, ENOSYS }, { SYS_io_uring_enter, ENOSYS }, { SYS_io_uring_register, ENOSYS },
+        { SYS_io_uring_setup, DENY, ENOSYS }, { SYS_io_uring_enter, DENY, ENOSYS },
+        { SYS_io_uring_register, DENY, ENOSYS },
 #endif
+        /* the terminal */
+        { SYS_ioctl, NO_TTY_INJECT, EPERM },
         /* the kernel's own state */
-        { SYS_bpf, EPERM }, { SYS_perf_event_open, EPERM }, { SYS_userfaultfd, EPERM },
-        { SYS_keyctl, EPERM }, { SYS_add_key, EPERM }, { SYS_request_key, EPERM },
-        { SYS_init_module, EPERM }, { SYS_finit_module, EPERM }, { SYS_delete_module, EPERM },
-        { SYS_kexec_load, EPERM },
+        { SYS_bpf, DENY, EPERM }, { SYS_perf_event_open, DENY, EPERM }, { SYS_userfaultfd, DENY, EPERM },
+        { SYS_keyctl, DENY, EPERM }, { SYS_add_key, DENY, EPERM }, { SYS_request_key, DENY, EPERM },
+        { SYS_init_module, DENY, EPERM }, { SYS_finit_module, DENY, EPERM }, { SYS_delete_module, DENY, EPERM },
+        { SYS_kexec_load, DENY, EPERM },
 #ifdef SYS_kexec_file_load
-        { SYS_kexec_file_load, EPERM },
+        { SYS_kexec_file_load, DENY, EPERM },
 #endif
-        { SYS_reboot, EPERM }, { SYS_swapon, EPERM }, { SYS_swapoff, EPERM }, { SYS_acct, EPERM },
-        { SYS_open_by_handle_at, EPERM }, { SYS_personality, EPERM },
+        { SYS_reboot, DENY, EPERM }, { SYS_swapon, DENY, EPERM }, { SYS_swapoff, DENY, EPERM },
+        { SYS_acct, DENY, EPERM }, { SYS_open_by_handle_at, DENY, EPERM }, { SYS_personality, DENY, EPERM },
 };
 
-/* Signals only to the process itself: kill(0, ...) and negative pids name groups. */
-static const int signal_one[] = { SYS_kill, SYS_tkill, SYS_rt_sigqueueinfo };     /* arg 0 */
-static const int signal_two[] = { SYS_tgkill, SYS_rt_tgsigqueueinfo };            /* args 0, 1 */
-/* Sockets: AF_UNIX only (journald, D-Bus), as RestrictAddressFamilies=AF_UNIX answers. */
-static const int sockets[] = { SYS_socket, SYS_socketpair };
-/* The terminal requests that push input into a terminal (another process would read it). */
 static const uint32_t tty_inject[] = { TIOCSTI, TIOCLINUX };
+
+/* Rules in a leaf of the search tree, tried one after the other. */
+#define FILTER_LEAF_RULES 4
 
 struct filter {
         struct sock_filter insn[FILTER_MAX_INSNS];
@@ -317,67 +339,113 @@ static void emit(struct filter *f, uint16_t code, uint32_t k, uint8_t jt, uint8_
 
 static void load(struct filter *f, uint32_t offset) { emit(f, BPF_LD | BPF_W | BPF_ABS, offset, 0, 0); }
 static void ret(struct filter *f, uint32_t action) { emit(f, BPF_RET | BPF_K, action, 0, 0); }
-/* When the syscall is nr, the next `len` instructions decide; else they are jumped over. */
-static void when(struct filter *f, int nr, uint8_t len) { emit(f, BPF_JMP | BPF_JEQ | BPF_K, (uint32_t) nr, 0, len); }
+static void jeq(struct filter *f, uint32_t k, uint8_t jt, uint8_t jf) { emit(f, BPF_JMP | BPF_JEQ | BPF_K, k, jt, jf); }
+
+static uint8_t block_len(enum rule_kind kind) {
+        switch (kind) {
+        case DENY:            return 1;
+        case ONLY_SELF_TWICE: return 6;
+        case NO_TTY_INJECT:   return (uint8_t) (3 + ELEMENTSOF(tty_inject));
+        default:              return 4;
+        }
+}
+
+/* What decides a syscall that one rule is about. Each block returns on every path: the number
+ * in the accumulator is not needed after it. */
+static void block(struct filter *f, const struct rule *r, pid_t self) {
+        uint32_t err = RET_ERRNO(r->err), pid = (uint32_t) self;
+
+        switch (r->kind) {
+        case DENY:
+                ret(f, err);
+                break;
+        case ONLY_AF_UNIX:
+                load(f, SYSCALL_ARG(0));
+                jeq(f, AF_UNIX, 0, 1);
+                ret(f, SECCOMP_RET_ALLOW);
+                ret(f, err);
+                break;
+        case ONLY_SELF:
+                load(f, SYSCALL_ARG(0));
+                jeq(f, pid, 0, 1);
+                ret(f, SECCOMP_RET_ALLOW);
+                ret(f, err);
+                break;
+        case ONLY_SELF_TWICE:
+                load(f, SYSCALL_ARG(0));
+                jeq(f, pid, 0, 3);
+                load(f, SYSCALL_ARG(1));
+                jeq(f, pid, 0, 1);
+                ret(f, SECCOMP_RET_ALLOW);
+                ret(f, err);
+                break;
+        case NO_NAMESPACES:
+                load(f, SYSCALL_ARG(0));
+                emit(f, BPF_JMP | BPF_JSET | BPF_K, NS_FLAGS, 0, 1);
+                ret(f, err);
+                ret(f, SECCOMP_RET_ALLOW);
+                break;
+        case NO_TTY_INJECT:
+                load(f, SYSCALL_ARG(1));
+                for (size_t i = 0; i < ELEMENTSOF(tty_inject); i++)
+                        jeq(f, tty_inject[i], (uint8_t) (ELEMENTSOF(tty_inject) - 1 - i),
+                            i + 1 < ELEMENTSOF(tty_inject) ? 0 : 1);
+                ret(f, err);
+                ret(f, SECCOMP_RET_ALLOW);
+                break;
+        }
+}
+
+/* A binary search over the rules (sorted by number), the syscall number in the accumulator: about
+ * ten instructions for any syscall, not one per rule. That matters once per process too: the
+ * kernel runs the filter for every syscall number when it is installed, to cache those it always
+ * allows. Every path ends in a return. */
+static void tree(struct filter *f, const struct rule *r, size_t n, pid_t self) {
+        if (n <= FILTER_LEAF_RULES) {
+                for (size_t i = 0; i < n; i++) {
+                        jeq(f, (uint32_t) r[i].nr, 0, block_len(r[i].kind));
+                        block(f, &r[i], self);
+                }
+                ret(f, SECCOMP_RET_ALLOW);
+                return;
+        }
+        size_t mid = n / 2;
+        emit(f, BPF_JMP | BPF_JGE | BPF_K, (uint32_t) r[mid].nr, 0, 1);
+        size_t jump = f->n;
+        emit(f, BPF_JMP | BPF_JA, 0, 0, 0);             /* over the lower half, set below */
+        tree(f, r, mid, self);
+        if (jump < ELEMENTSOF(f->insn))
+                f->insn[jump].k = (uint32_t) (f->n - jump - 1);
+        tree(f, r + mid, n - mid, self);
+}
+
+static int by_number(const void *a, const void *b) {
+        const struct rule *x = a, *y = b;
+        return (x->nr > y->nr) - (x->nr < y->nr);
+}
 
 static int build_filter(struct filter *f, pid_t self) {
+        static struct rule sorted[ELEMENTSOF(rules)];
+
         f->n = 0;
 #ifndef FILTER_ARCH
-        (void) self;
+        (void) self, (void) sorted;
         return -EOPNOTSUPP;
 #else
+        memcpy(sorted, rules, sizeof(rules));
+        qsort(sorted, ELEMENTSOF(sorted), sizeof(*sorted), by_number);
+        for (size_t i = 1; i < ELEMENTSOF(sorted); i++)
+                if (sorted[i].nr == sorted[i - 1].nr)
+                        return -EINVAL;         /* one number, one rule */
         load(f, SYSCALL_ARCH);
-        emit(f, BPF_JMP | BPF_JEQ | BPF_K, FILTER_ARCH, 1, 0);
+        jeq(f, FILTER_ARCH, 1, 0);
         ret(f, SECCOMP_RET_KILL_PROCESS);
         load(f, SYSCALL_NR);
 #ifdef __x86_64__
         emit(f, BPF_JMP | BPF_JGE | BPF_K, __X32_SYSCALL_BIT, 0, 1);
         ret(f, SECCOMP_RET_KILL_PROCESS);
 #endif
-        for (size_t i = 0; i < ELEMENTSOF(denied); i++) {
-                when(f, denied[i].nr, 1);
-                ret(f, RET_ERRNO(denied[i].err));
-        }
-        /* Each block below ends in a return on both paths, so the number is not needed again. */
-        for (size_t i = 0; i < ELEMENTSOF(sockets); i++) {
-                when(f, sockets[i], 4);
-                load(f, SYSCALL_ARG(0));
-                emit(f, BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 0, 1);
-                ret(f, SECCOMP_RET_ALLOW);
-                ret(f, RET_ERRNO(EAFNOSUPPORT));
-        }
-        for (size_t i = 0; i < ELEMENTSOF(signal_one); i++) {
-                when(f, signal_one[i], 4);
-                load(f, SYSCALL_ARG(0));
-                emit(f, BPF_JMP | BPF_JEQ | BPF_K, (uint32_t) self, 0, 1);
-                ret(f, SECCOMP_RET_ALLOW);
-                ret(f, RET_ERRNO(EPERM));
-        }
-        for (size_t i = 0; i < ELEMENTSOF(signal_two); i++) {
-                when(f, signal_two[i], 6);
-                load(f, SYSCALL_ARG(0));
-                emit(f, BPF_JMP | BPF_JEQ | BPF_K, (uint32_t) self, 0, 3);
-                load(f, SYSCALL_ARG(1));
-                emit(f, BPF_JMP | BPF_JEQ | BPF_K, (uint32_t) self, 0, 1);
-                ret(f, SECCOMP_RET_ALLOW);
-                ret(f, RET_ERRNO(EPERM));
-        }
-        /* clone(flags, ...) on both architectures: no new namespace. */
-        when(f, SYS_clone, 4);
-        load(f, SYSCALL_ARG(0));
-        emit(f, BPF_JMP | BPF_JSET | BPF_K, NS_FLAGS, 0, 1);
-        ret(f, RET_ERRNO(EPERM));
-        ret(f, SECCOMP_RET_ALLOW);
-        /* ioctl(fd, request, ...) */
-        when(f, SYS_ioctl, (uint8_t) (ELEMENTSOF(tty_inject) + 3));
-        load(f, SYSCALL_ARG(1));
-        for (size_t i = 0; i < ELEMENTSOF(tty_inject); i++)
-                emit(f, BPF_JMP | BPF_JEQ | BPF_K, tty_inject[i], (uint8_t) (ELEMENTSOF(tty_inject) - 1 - i),
-                     i + 1 < ELEMENTSOF(tty_inject) ? 0 : 1);
-        ret(f, RET_ERRNO(EPERM));
-        ret(f, SECCOMP_RET_ALLOW);
-
-        ret(f, SECCOMP_RET_ALLOW);
+        tree(f, sorted, ELEMENTSOF(sorted), self);
         return f->n <= ELEMENTSOF(f->insn) ? 0 : -E2BIG;
 #endif
 }

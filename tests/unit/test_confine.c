@@ -21,6 +21,7 @@
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -290,6 +291,23 @@ static int plain_fork(void) {           /* glibc's fork(): clone() without names
 static int do_mount(void) { return result(syscall(SYS_mount, "none", "/nonexistent/rw-test-confine", "tmpfs", 0, NULL)); }
 static int uring(void) { char params[120] = {}; return result(syscall(SYS_io_uring_setup, 1, params)); }
 static int set_personality(void) { return result(personality(PER_LINUX32)); }
+static int tty_inject(void) {          /* on /dev/null: should the filter fail, ENOTTY */
+        int fd = open("/dev/null", O_RDWR | O_CLOEXEC), r;
+        char c = 'x';
+        if (fd < 0)
+                return errno;
+        r = result(ioctl(fd, TIOCSTI, &c));
+        close(fd);
+        return r;
+}
+static int plain_ioctl(void) {          /* FIONREAD on a pipe: ioctl as such stays */
+        int p[2], n = -1;
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return errno;
+        int r = result(ioctl(p[0], FIONREAD, &n));
+        close(p[0]), close(p[1]);
+        return r == 0 && n == 0 ? 0 : r ? r : EIO;
+}
 static int no_new_privs(void) { return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 ? 0 : EPERM; }
 #ifdef __x86_64__
 static int x32_syscall(void) { return result(syscall(0x40000000 | SYS_getpid)); }
@@ -358,6 +376,8 @@ static const struct check checks[] = {
         { "mount", do_mount, EPERM, EPERM },
         { "io_uring_setup: absent", uring, ENOSYS, ENOSYS },
         { "personality", set_personality, EPERM, EPERM },
+        { "ioctl(TIOCSTI)", tty_inject, EPERM, EPERM },
+        { "ioctl(FIONREAD)", plain_ioctl, 0, 0 },
         { "no_new_privs is set", no_new_privs, 0, 0 },
 #ifdef __x86_64__
         { "an x32 syscall number kills", x32_syscall, KILLED, KILLED },
@@ -407,6 +427,69 @@ static void run_confined(void **state) {
                          got ? strerror(got) : "success");
 }
 
+/* Every syscall the filter refuses outright, called with every argument -1 (nothing they could
+ * do with that, should the filter fail: an invalid pointer, flag or descriptor), answers its
+ * errno. The list is this test's own, not confine.c's. */
+static const struct { const char *name; long nr; int err; } denylist[] = {
+#define D(name, err) { #name, SYS_##name, err }
+        D(execve, EACCES), D(execveat, EACCES),
+        D(ptrace, EPERM), D(process_vm_readv, EPERM), D(process_vm_writev, EPERM), D(kcmp, EPERM),
+        D(pidfd_open, EPERM), D(pidfd_send_signal, EPERM), D(pidfd_getfd, EPERM), D(process_madvise, EPERM),
+        D(kill, EPERM), D(tkill, EPERM), D(tgkill, EPERM), D(rt_sigqueueinfo, EPERM), D(rt_tgsigqueueinfo, EPERM),
+        D(setuid, EPERM), D(setgid, EPERM), D(setreuid, EPERM), D(setregid, EPERM), D(setresuid, EPERM),
+        D(setresgid, EPERM), D(setfsuid, EPERM), D(setfsgid, EPERM), D(setgroups, EPERM), D(capset, EPERM),
+        D(clone, EPERM), D(unshare, EPERM), D(setns, EPERM), D(mount, EPERM), D(umount2, EPERM),
+        D(pivot_root, EPERM), D(chroot, EPERM), D(fsopen, EPERM), D(fsconfig, EPERM), D(fsmount, EPERM),
+        D(fspick, EPERM), D(move_mount, EPERM), D(open_tree, EPERM), D(mount_setattr, EPERM),
+        D(clone3, ENOSYS), D(io_uring_setup, ENOSYS), D(io_uring_enter, ENOSYS), D(io_uring_register, ENOSYS),
+        D(bpf, EPERM), D(perf_event_open, EPERM), D(userfaultfd, EPERM), D(keyctl, EPERM), D(add_key, EPERM),
+        D(request_key, EPERM), D(init_module, EPERM), D(finit_module, EPERM), D(delete_module, EPERM),
+        D(kexec_load, EPERM), D(kexec_file_load, EPERM), D(reboot, EPERM), D(swapon, EPERM), D(swapoff, EPERM),
+        D(acct, EPERM), D(open_by_handle_at, EPERM), D(personality, EPERM),
+        D(socket, EAFNOSUPPORT), D(socketpair, EAFNOSUPPORT),
+#undef D
+};
+
+static void every_denied_syscall(void **state) {
+        enum confine_mode mode = (enum confine_mode) (intptr_t) *state;
+        struct confine_paths p = { .config = config, .state_dir = state_dir, .decision_log = log_path };
+        char report[4096] = "";
+        int fds[2], status;
+
+        assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                char line[128];
+                close(fds[0]);
+                if (confine_self(mode, &p) < 0)
+                        _exit(CONFINE_FAILED);
+                for (size_t i = 0; i < sizeof(denylist) / sizeof(denylist[0]); i++) {
+                        long r = syscall(denylist[i].nr, -1L, -1L, -1L, -1L, -1L, -1L);
+                        int err = r < 0 ? errno : 0;
+                        if (err != denylist[i].err) {
+                                int n = snprintf(line, sizeof(line), "%s: %s; ", denylist[i].name,
+                                                 err ? strerror(err) : "success");
+                                if (write(fds[1], line, (size_t) n) != n)
+                                        _exit(1);
+                        }
+                }
+                _exit(0);
+        }
+        close(fds[1]);
+        size_t len = 0;
+        ssize_t n;
+        while (len < sizeof(report) - 1 && (n = read(fds[0], report + len, sizeof(report) - 1 - len)) > 0)
+                len += (size_t) n;
+        report[len] = '\0';
+        close(fds[0]);
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                fail_msg("the child ended with status %#x", status);
+        if (len)
+                fail_msg("%s: %s", confine_mode_name(mode), report);
+}
+
 static void landlock_is_here(void **unused) {
         (void) unused;
         int abi = confine_landlock_abi();
@@ -432,11 +515,15 @@ int main(void) {
         enum { N = sizeof(checks) / sizeof(checks[0]) };
         static struct trial trials[2 * N];
         static char names[2 * N][96];
-        static struct CMUnitTest tests[2 * N + 2];
+        static struct CMUnitTest tests[2 * N + 4];
         size_t n = 0;
 
         tests[n++] = (struct CMUnitTest) cmocka_unit_test(landlock_is_here);
         tests[n++] = (struct CMUnitTest) cmocka_unit_test(mode_names);
+        tests[n++] = (struct CMUnitTest) { .name = "full: every denied syscall answers its errno",
+                                           .test_func = every_denied_syscall, .initial_state = (void *) (intptr_t) CONFINE_FULL };
+        tests[n++] = (struct CMUnitTest) { .name = "syscalls: every denied syscall answers its errno",
+                                           .test_func = every_denied_syscall, .initial_state = (void *) (intptr_t) CONFINE_SYSCALLS };
         for (size_t m = 0; m < 2; m++)
                 for (size_t i = 0; i < N; i++) {
                         struct trial *t = &trials[m * N + i];
