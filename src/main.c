@@ -16,7 +16,6 @@
 #include <string.h>
 #include <strings.h>
 #include <syslog.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <cjson/cJSON.h>
 #include "batch.h"
@@ -133,31 +132,10 @@ static void hang_up(void) {
 
 /* ---- auth ---- */
 
-/* The file auth_token_file names: an absolute path as it is; a relative one in
- * $CREDENTIALS_DIRECTORY when it is there (LoadCredential=), else beside the config. The token
- * is read from this file alone, and it is the one a confined handler may read. */
-static int token_path(const struct config *cfg, char path[static PATH_MAX]) {
-        const char *name = cfg->auth_token_file, *creds = getenv("CREDENTIALS_DIRECTORY");
-        struct stat st;
-        int n;
-
-        if (name[0] == '/')
-                n = snprintf(path, PATH_MAX, "%s", name);
-        else if (creds && ((n = snprintf(path, PATH_MAX, "%s/%s", creds, name)) < 0 || n >= PATH_MAX ||
-                           fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT))
-                ;               /* there (or not to be told apart from there): this one */
-        else {
-                const char *slash = strrchr(cfg->path, '/');
-                int dirlen = slash ? (int) (slash - cfg->path) : 1;
-                n = snprintf(path, PATH_MAX, "%.*s/%s", dirlen, slash ? cfg->path : ".", name);
-        }
-        return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
-}
-
 static int read_token(const struct config *cfg, char *buf, size_t size) {
         char path[PATH_MAX], *text = NULL;
         size_t len = 0, n;
-        int r = token_path(cfg, path);
+        int r = rt_token_path(cfg, path);
 
         /* A regular file only: a FIFO would block the request, bounded: the token's size. */
         if (r == 0)
@@ -334,15 +312,11 @@ static void unconfined_why(enum confine_mode m, int r, char *buf, size_t size) {
 static void confine(struct request *rq) {
         const struct config *cfg = rq->rt.cfg_error ? NULL : &rq->rt.cfg;
         char token[PATH_MAX];
-        struct confine_paths p = {
-                .config = rq->rt.config_path, .state_dir = rq->rt.state_dir,
-                .decision_log = rq->rt.decision_log,
-                .token = cfg && cfg->auth_token_file && token_path(cfg, token) == 0 ? token : NULL,
-                .metrics_textfile = cfg ? cfg->metrics_textfile : NULL,
-        };
+        struct confine_paths p;
 
         if (rq->confine == CONFINE_OFF)
                 return;
+        rt_confine_paths(&rq->rt, token, &p);
         if (cfg && !cfg->playbook_units)
                 snprintf(rq->unconfined, sizeof(rq->unconfined), UNCONFINED_DIRECT,
                          confine_mode_name(rq->confine), rq->rt.config_path);

@@ -1,8 +1,10 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "runtime.h"
 #include "util.h"
@@ -30,6 +32,34 @@ void rt_init(struct runtime *rt, enum source source) {
         if (rt->cfg_error < 0)
                 rt_log(LOG_ERR, "%s:%d:%d: %s", rt->config_path, err.line, err.column,
                        err.message[0] ? err.message : strerror(-rt->cfg_error));
+}
+
+int rt_token_path(const struct config *cfg, char path[static PATH_MAX]) {
+        const char *name = cfg->auth_token_file, *creds = getenv("CREDENTIALS_DIRECTORY");
+        struct stat st;
+        int n;
+
+        if (name[0] == '/')
+                n = snprintf(path, PATH_MAX, "%s", name);
+        else if (creds && ((n = snprintf(path, PATH_MAX, "%s/%s", creds, name)) < 0 || n >= PATH_MAX ||
+                           fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT))
+                ;               /* there (or not to be told apart from there): this one */
+        else {
+                const char *slash = strrchr(cfg->path, '/');
+                int dirlen = slash ? (int) (slash - cfg->path) : 1;
+                n = snprintf(path, PATH_MAX, "%.*s/%s", dirlen, slash ? cfg->path : ".", name);
+        }
+        return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
+}
+
+void rt_confine_paths(const struct runtime *rt, char token[static PATH_MAX], struct confine_paths *ret) {
+        const struct config *cfg = rt->cfg_error ? NULL : &rt->cfg;
+
+        *ret = (struct confine_paths) {
+                .config = rt->config_path, .state_dir = rt->state_dir, .decision_log = rt->decision_log,
+                .token = cfg && cfg->auth_token_file && rt_token_path(cfg, token) == 0 ? token : NULL,
+                .metrics_textfile = cfg ? cfg->metrics_textfile : NULL,
+        };
 }
 
 void rt_open_log(struct runtime *rt) {
