@@ -235,7 +235,7 @@ static int apply_landlock(int abi, const struct confine_paths *p) {
 #define FILTER_ARCH AUDIT_ARCH_AARCH64
 #endif
 
-#define FILTER_MAX_INSNS 256
+#define FILTER_MAX_INSNS 512         /* BPF_MAXINSNS is 4096; this filter is about 300 */
 #define SYSCALL_NR       offsetof(struct seccomp_data, nr)
 #define SYSCALL_ARCH     offsetof(struct seccomp_data, arch)
 /* The low 32 bits of an argument: every one checked here is an int (pid, domain, flags, request). */
@@ -254,6 +254,7 @@ enum rule_kind {
         ONLY_SELF,              /* arg 0 (the pid) must be our own: kill(0, ...) and negative pids
                                  * name groups */
         ONLY_SELF_TWICE,        /* args 0 and 1 (thread group, thread) our own */
+        ONLY_SELF_OR_ZERO,      /* arg 0 (the pid) our own, or 0 (the caller) */
         NO_NAMESPACES,          /* arg 0 (clone's flags) without a CLONE_NEW* */
         NO_TTY_INJECT,          /* arg 1 (the request) none that pushes input into a terminal,
                                  * for another process to read */
@@ -275,6 +276,12 @@ static const struct rule rules[] = {
         { SYS_tgkill, ONLY_SELF_TWICE, EPERM }, { SYS_rt_tgsigqueueinfo, ONLY_SELF_TWICE, EPERM },
         { SYS_ptrace, DENY, EPERM }, { SYS_process_vm_readv, DENY, EPERM }, { SYS_process_vm_writev, DENY, EPERM },
         { SYS_kcmp, DENY, EPERM },
+        /* ... nor their limits, scheduling, memory placement or robust futex list */
+        { SYS_prlimit64, ONLY_SELF_OR_ZERO, EPERM }, { SYS_sched_setaffinity, ONLY_SELF_OR_ZERO, EPERM },
+        { SYS_sched_setscheduler, ONLY_SELF_OR_ZERO, EPERM }, { SYS_sched_setparam, ONLY_SELF_OR_ZERO, EPERM },
+        { SYS_sched_setattr, ONLY_SELF_OR_ZERO, EPERM }, { SYS_migrate_pages, ONLY_SELF_OR_ZERO, EPERM },
+        { SYS_move_pages, ONLY_SELF_OR_ZERO, EPERM }, { SYS_get_robust_list, ONLY_SELF_OR_ZERO, EPERM },
+        { SYS_setpriority, DENY, EPERM }, { SYS_ioprio_set, DENY, EPERM },
 #ifdef SYS_pidfd_open
         { SYS_pidfd_open, DENY, EPERM }, { SYS_pidfd_send_signal, DENY, EPERM }, { SYS_pidfd_getfd, DENY, EPERM },
 #endif
@@ -345,6 +352,7 @@ static uint8_t block_len(enum rule_kind kind) {
         switch (kind) {
         case DENY:            return 1;
         case ONLY_SELF_TWICE: return 6;
+        case ONLY_SELF_OR_ZERO: return 5;
         case NO_TTY_INJECT:   return (uint8_t) (3 + ELEMENTSOF(tty_inject));
         default:              return 4;
         }
@@ -367,6 +375,13 @@ static void block(struct filter *f, const struct rule *r, pid_t self) {
                 break;
         case ONLY_SELF:
                 load(f, SYSCALL_ARG(0));
+                jeq(f, pid, 0, 1);
+                ret(f, SECCOMP_RET_ALLOW);
+                ret(f, err);
+                break;
+        case ONLY_SELF_OR_ZERO:
+                load(f, SYSCALL_ARG(0));
+                jeq(f, 0, 1, 0);
                 jeq(f, pid, 0, 1);
                 ret(f, SECCOMP_RET_ALLOW);
                 ret(f, err);
@@ -451,7 +466,7 @@ static int build_filter(struct filter *f, pid_t self) {
 }
 
 static int apply_seccomp(void) {
-        static struct filter f;         /* not on the stack: 2 KiB */
+        static struct filter f;         /* not on the stack: 4 KiB */
         int r = build_filter(&f, getpid());
 
         if (r < 0)

@@ -258,6 +258,21 @@ static int vm_read_other(void) {
         struct iovec local = { buf, sizeof(buf) }, remote = { (void *) 0x10000, sizeof(buf) };
         return result(syscall(SYS_process_vm_readv, other, &local, 1, &remote, 1, 0));
 }
+static int limits_other(void) {
+        struct rlimit rl;
+        return result(prlimit(other, RLIMIT_NOFILE, NULL, &rl));
+}
+static int limits_self(void) {         /* getrlimit() is prlimit64(0, ...) */
+        struct rlimit rl;
+        int r = result(getrlimit(RLIMIT_NOFILE, &rl));
+        return r ? r : result(prlimit(getpid(), RLIMIT_NOFILE, NULL, &rl));
+}
+static int affinity_other(void) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(0, &set);
+        return result(sched_setaffinity(other, sizeof(set), &set));
+}
 static int become_root(void) { return result(setuid(0)); }
 static int set_groups(void) { gid_t g = 0; return result(setgroups(1, &g)); }
 static int new_user_ns(void) { return result(unshare(CLONE_NEWUSER)); }
@@ -367,6 +382,9 @@ static const struct check checks[] = {
         { "pidfd_open(other)", pidfd_other, EPERM, EPERM },
         { "ptrace(PTRACE_ATTACH, other)", ptrace_other, EPERM, EPERM },
         { "process_vm_readv(other)", vm_read_other, EPERM, EPERM },
+        { "prlimit(other)", limits_other, EPERM, EPERM },
+        { "getrlimit, prlimit(self)", limits_self, 0, 0 },
+        { "sched_setaffinity(other)", affinity_other, EPERM, EPERM },
         { "setuid(0)", become_root, EPERM, EPERM },
         { "setgroups", set_groups, EPERM, EPERM },
         { "unshare(CLONE_NEWUSER)", new_user_ns, EPERM, EPERM },
@@ -447,6 +465,9 @@ static const struct { const char *name; long nr; int err; } denylist[] = {
         D(kexec_load, EPERM), D(kexec_file_load, EPERM), D(reboot, EPERM), D(swapon, EPERM), D(swapoff, EPERM),
         D(acct, EPERM), D(open_by_handle_at, EPERM), D(personality, EPERM),
         D(socket, EAFNOSUPPORT), D(socketpair, EAFNOSUPPORT),
+        D(prlimit64, EPERM), D(sched_setaffinity, EPERM), D(sched_setscheduler, EPERM), D(sched_setparam, EPERM),
+        D(sched_setattr, EPERM), D(migrate_pages, EPERM), D(move_pages, EPERM), D(get_robust_list, EPERM),
+        D(setpriority, EPERM), D(ioprio_set, EPERM),
 #undef D
 };
 
