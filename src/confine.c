@@ -117,20 +117,16 @@ static uint64_t fs_handled(int abi) {
         return a;
 }
 
-/* A rule for what path names, when it can be opened; a file gets only the file rights of
- * allowed (the kernel refuses directory rights on a file). */
-static int add_path_rule(int ruleset, const char *path, uint64_t allowed, uint64_t handled) {
-        static const uint64_t file_rights = LL_FS_EXECUTE | LL_FS_WRITE_FILE | LL_FS_READ_FILE |
-                                            LL_FS_TRUNCATE | LL_FS_IOCTL_DEV;
-        _cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC);
+/* A rule for what path names, when it is there and of the kind the rights are for: a directory
+ * for dir (the rights then hold for everything beneath it), anything else for a file's. A
+ * directory where a file belongs gets nothing: its rights would hold beneath it. */
+static int add_rule(int ruleset, const char *path, bool dir, uint64_t allowed, uint64_t handled) {
+        _cleanup_close_ int fd = open(path, O_PATH | O_CLOEXEC | (dir ? O_DIRECTORY : 0));
         struct stat st;
 
-        if (fd < 0 || fstat(fd, &st) < 0)
+        if (fd < 0 || fstat(fd, &st) < 0 || S_ISDIR(st.st_mode) != dir)
                 return 0;               /* not there: out of reach, as before */
-        struct ll_path_beneath_attr rule = {
-                .allowed_access = (S_ISDIR(st.st_mode) ? allowed : allowed & file_rights) & handled,
-                .parent_fd = fd,
-        };
+        struct ll_path_beneath_attr rule = { .allowed_access = allowed & handled, .parent_fd = fd };
         if (rule.allowed_access == 0)
                 return 0;
         return syscall(SYS_landlock_add_rule, ruleset, LL_RULE_PATH_BENEATH, &rule, 0) < 0 ? -errno : 0;
@@ -168,13 +164,13 @@ static int add_library_rules(int ruleset, uint64_t handled) {
         if (n_dirs == 2 && stat(dirs[0], &a) == 0 && stat(dirs[1], &b) == 0 &&
             a.st_dev == b.st_dev && a.st_ino == b.st_ino)
                 n_dirs = 1;
-        if ((r = add_path_rule(ruleset, LD_SO_CACHE, ALLOW_READ, handled)) < 0)
+        if ((r = add_rule(ruleset, LD_SO_CACHE, false, ALLOW_READ, handled)) < 0)
                 return r;
         for (size_t d = 0; d < n_dirs; d++)
                 for (size_t i = 0; i < ELEMENTSOF(libraries); i++) {
                         int n = snprintf(path, sizeof(path), "%s/%s", dirs[d], libraries[i]);
                         if (n > 0 && (size_t) n < sizeof(path) &&
-                            (r = add_path_rule(ruleset, path, ALLOW_READ, handled)) < 0)
+                            (r = add_rule(ruleset, path, false, ALLOW_READ, handled)) < 0)
                                 return r;
                 }
         return 0;
@@ -189,17 +185,17 @@ static int add_rules(int ruleset, const struct confine_paths *p, uint64_t handle
                 if (fd >= 0)
                         close(fd);
         }
-        if ((p->config && (r = add_path_rule(ruleset, p->config, ALLOW_READ, handled)) < 0) ||
-            (p->token && (r = add_path_rule(ruleset, p->token, ALLOW_READ, handled)) < 0) ||
-            (p->state_dir && (r = add_path_rule(ruleset, p->state_dir, ALLOW_STATE, handled)) < 0) ||
-            (p->decision_log && (r = add_path_rule(ruleset, p->decision_log, ALLOW_LOG, handled)) < 0) ||
-            (r = add_path_rule(ruleset, "/dev/null", ALLOW_DEV_NULL, handled)) < 0 ||      /* hang_up() */
+        if ((p->config && (r = add_rule(ruleset, p->config, false, ALLOW_READ, handled)) < 0) ||
+            (p->token && (r = add_rule(ruleset, p->token, false, ALLOW_READ, handled)) < 0) ||
+            (p->state_dir && (r = add_rule(ruleset, p->state_dir, true, ALLOW_STATE, handled)) < 0) ||
+            (p->decision_log && (r = add_rule(ruleset, p->decision_log, false, ALLOW_LOG, handled)) < 0) ||
+            (r = add_rule(ruleset, "/dev/null", false, ALLOW_DEV_NULL, handled)) < 0 ||    /* hang_up() */
             (r = add_library_rules(ruleset, handled)) < 0)
                 return r;
         /* Beneath state_dir this adds nothing; elsewhere (node_exporter's directory) the
          * directory is needed, and everything in it becomes writable: never for "/". */
         if (p->metrics_textfile && dir_of(p->metrics_textfile, dir, sizeof(dir)) == 0 && strcmp(dir, "/") != 0)
-                r = add_path_rule(ruleset, dir, ALLOW_TEXTFILE_DIR, handled);
+                r = add_rule(ruleset, dir, true, ALLOW_TEXTFILE_DIR, handled);
         return r;
 }
 

@@ -511,6 +511,27 @@ static void every_denied_syscall(void **state) {
                 fail_msg("%s: %s", confine_mode_name(mode), report);
 }
 
+/* A file's rights given to a directory would hold for everything beneath it: a token path that
+ * is a directory gets no rule, so a file in it stays unreadable. */
+static void directory_where_a_file_belongs(void **unused) {
+        (void) unused;
+        char inside[160];
+        struct confine_paths p = { .config = config, .token = textdir, .state_dir = state_dir,
+                                   .decision_log = log_path };
+        int status;
+
+        snprintf(inside, sizeof(inside), "%s/readable", textdir);
+        put(inside, "x\n");
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0)
+                _exit(confine_self(CONFINE_FULL, &p) < 0 ? CONFINE_FAILED : open_close(inside, O_RDONLY));
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), EACCES);
+        unlink(inside);
+}
+
 static void landlock_is_here(void **unused) {
         (void) unused;
         int abi = confine_landlock_abi();
@@ -536,11 +557,12 @@ int main(void) {
         enum { N = sizeof(checks) / sizeof(checks[0]) };
         static struct trial trials[2 * N];
         static char names[2 * N][96];
-        static struct CMUnitTest tests[2 * N + 4];
+        static struct CMUnitTest tests[2 * N + 5];
         size_t n = 0;
 
         tests[n++] = (struct CMUnitTest) cmocka_unit_test(landlock_is_here);
         tests[n++] = (struct CMUnitTest) cmocka_unit_test(mode_names);
+        tests[n++] = (struct CMUnitTest) cmocka_unit_test(directory_where_a_file_belongs);
         tests[n++] = (struct CMUnitTest) { .name = "full: every denied syscall answers its errno",
                                            .test_func = every_denied_syscall, .initial_state = (void *) (intptr_t) CONFINE_FULL };
         tests[n++] = (struct CMUnitTest) { .name = "syscalls: every denied syscall answers its errno",
