@@ -350,8 +350,10 @@ int64_t history_horizon(const struct config *c) {
         for (size_t i = 0; i < c->n_routes; i++) {      /* and the approvals still to be answered */
                 if ((int64_t) c->routes[i].approval_minutes * 60 + APPROVAL_KEEP_SEC > horizon)
                         horizon = (int64_t) c->routes[i].approval_minutes * 60 + APPROVAL_KEEP_SEC;
-                if ((int64_t) c->routes[i].verify_minutes * 60 > horizon)       /* the verdicts */
-                        horizon = (int64_t) c->routes[i].verify_minutes * 60;
+                /* the verdicts, and with Alertmanager to ask the grace the step leaves it */
+                int64_t verdicts = (int64_t) c->routes[i].verify_minutes * 60 + (c->alertmanager_url ? VERIFY_AM_GRACE_SEC : 0);
+                if (c->routes[i].verify_minutes > 0 && verdicts > horizon)
+                        horizon = verdicts;
         }
         return horizon;
 }
