@@ -632,7 +632,8 @@ void report_print(FILE *f, const cJSON *doc) {
         fprintf(f, "\nManual work saved: %.0f minutes (%.1f hours), assumed: the manual MTTR for each successful run\n",
                 saved, saved / 60.0);
         if (num(doc, "measured_resolutions") > 0)
-                fprintf(f, "Manual work saved, measured: %.1f minutes (%.1f hours), from %.0f resolved verdicts: "
+                fprintf(f, "Manual work saved, measured: %.1f minutes (%.1f hours), from %.0f resolved verdict%s: "
                         "manual MTTR - measured MTTR\n", num(doc, "measured_minutes_saved"),
-                        num(doc, "measured_minutes_saved") / 60.0, num(doc, "measured_resolutions"));
+                        num(doc, "measured_minutes_saved") / 60.0, num(doc, "measured_resolutions"),
+                        num(doc, "measured_resolutions") == 1 ? "" : "s");
 }
