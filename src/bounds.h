@@ -61,9 +61,10 @@
 #define VERIFY_MAX_AWAITING     1024            /* held at once; the oldest is dropped unjudged */
 
 /* Active verdicts (remediationctl verify, am-client.c): Alertmanager's API asked about them */
-#define VERIFY_AM_MAX_ATTEMPTS  3               /* asks after the window without a usable answer,
+#define VERIFY_AM_MAX_ATTEMPTS  5               /* asks after the window without a usable answer,
                                                  * one per run (the timer's: a minute apart), then
-                                                 * the verdict is `unknown` */
+                                                 * the verdict is `unknown`: more than a restarted
+                                                 * Alertmanager's minimum uptime (2 min) */
 #define VERIFY_AM_GRACE_SEC     600             /* with alertmanager_url, a locked step judges an
                                                  * execution only this long after its window (the
                                                  * verifier judges it before): time for the attempts */

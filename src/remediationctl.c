@@ -363,7 +363,7 @@ static void usage(FILE *f) {
               "  verify [--json]             asks Alertmanager (alertmanager_url) about every execution\n"
               "                              awaiting a verdict: gone -> resolved, still there after the\n"
               "                              verify window -> ineffective, no answer -> retried at the\n"
-              "                              next run, unknown after 3 (remediation-verify.timer)\n"
+              "                              next run, unknown after 5 (remediation-verify.timer)\n"
               "\n"
               "Defaults: --config " DEFAULT_CONFIG "\n"
               "          --state-dir " DEFAULT_STATE_DIR "\n"
