@@ -463,16 +463,19 @@ static int build_filter(struct filter *f, pid_t self) {
 
 static int apply_seccomp(void) {
         static struct filter f;         /* not on the stack: 4 KiB */
+        uint32_t kill_process = SECCOMP_RET_KILL_PROCESS;
         int r = build_filter(&f, getpid());
 
         if (r < 0)
                 return r;
+        /* A kernel without seccomp filters, or one older than 4.14 (no RET_KILL_PROCESS), says
+         * so here; an EINVAL below is then the filter's own fault. */
+        if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &kill_process) < 0)
+                return -EOPNOTSUPP;
         struct sock_fprog prog = { .len = (unsigned short) f.n, .filter = f.insn };
         /* No SECCOMP_FILTER_FLAG_TSYNC: the handler has one thread (nothing it links starts one),
          * and Landlock binds only the calling thread anyway. */
-        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
-                return errno == EINVAL ? -EOPNOTSUPP : -errno;      /* built without filters */
-        return 0;
+        return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0 ? -errno : 0;
 }
 
 /* ---- the modes ---- */
