@@ -295,8 +295,9 @@ static void unconfined_why(enum confine_mode m, int r, char *buf, size_t size) {
                 snprintf(buf, size, "the kernel offers Landlock ABI %d, --confine=full needs %d: install the "
                          "namespace fallback, see units/SECURITY.md", abi, CONFINE_LANDLOCK_ABI_MIN);
         else if (r == -EOPNOTSUPP)
-                snprintf(buf, size, "this kernel or architecture has no seccomp filter for --confine=%s: "
-                         "install the namespace fallback, see units/SECURITY.md", confine_mode_name(m));
+                snprintf(buf, size, "this kernel or architecture has no seccomp filters, which --confine=%s "
+                         "needs: run without --confine in a unit that sandboxes the handler, see units/SECURITY.md",
+                         confine_mode_name(m));
         else
                 snprintf(buf, size, "--confine=%s could not be applied (%s): refusing every request",
                          confine_mode_name(m), strerror(-r));

@@ -1,6 +1,7 @@
 /* LD_PRELOAD shim for tests/confine.test: the kernel as an older one would answer Landlock.
  * RW_LANDLOCK_ABI=0: landlock_create_ruleset() fails with ENOSYS (no Landlock, or disabled);
- * RW_LANDLOCK_ABI=N: the version query answers N, every other call goes to the kernel.
+ * RW_LANDLOCK_ABI=N: the version query answers N, every other call goes to the kernel;
+ * RW_NO_SECCOMP=1: seccomp() fails with EINVAL, as on a kernel built without filters.
  * It replaces glibc's syscall(), the way src/confine.c reaches Landlock. Test-only: built into
  * $(BUILD)/tests/, never linked into a shipped binary. */
 #include <dlfcn.h>
@@ -27,6 +28,10 @@ long syscall(long nr, ...) {
                 a[i] = va_arg(ap, long);
         va_end(ap);
         const char *abi = getenv("RW_LANDLOCK_ABI");
+        if (nr == SYS_seccomp && getenv("RW_NO_SECCOMP")) {
+                errno = EINVAL;
+                return -1;
+        }
         if (nr == SYS_landlock_create_ruleset && abi) {
                 long n = strtol(abi, NULL, 10);
                 if (n <= 0) {
