@@ -347,8 +347,11 @@ static int check_confinement(enum confine_mode m) {
         int r = confine_probe(m);
 
         if (r == 0) {
-                if (m == CONFINE_FULL)
-                        printf("--confine=full: supported (Landlock ABI %d)\n", confine_landlock_abi());
+                int abi = confine_landlock_abi();
+                if (m == CONFINE_FULL)  /* what Landlock adds at this ABI; seccomp is the same at all */
+                        printf("--confine=full: supported (Landlock ABI %d: files%s)\n", abi,
+                               abi >= 6 ? ", TCP, signal and abstract socket scopes" :
+                               abi >= 4 ? ", TCP; no scopes before ABI 6" : "; no TCP rules before ABI 4");
                 else
                         printf("--confine=%s: supported\n", confine_mode_name(m));
                 return 0;
