@@ -288,7 +288,8 @@ static void unconfined_why(enum confine_mode m, int r, char *buf, size_t size) {
         int abi = confine_landlock_abi();
 
         if (r == -EOPNOTSUPP && m == CONFINE_FULL && abi == 0)
-                snprintf(buf, size, "the kernel offers no Landlock (not built in, or not in lsm= at boot), "
+                snprintf(buf, size, "the kernel offers no Landlock (not built in, not in lsm= at boot, or "
+                         "refused by a seccomp filter around this process, as systemd-nspawn 252's), "
                          "--confine=full needs ABI %d: install the namespace fallback, see units/SECURITY.md",
                          CONFINE_LANDLOCK_ABI_MIN);
         else if (r == -EOPNOTSUPP && m == CONFINE_FULL && abi < CONFINE_LANDLOCK_ABI_MIN)
