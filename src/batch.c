@@ -66,18 +66,21 @@ static int64_t job_started_wall_ms(const struct batch *b, const struct exec_job 
 
 /* A resolved alert (the gate `resolved` skipped it: nothing runs) judges the executions of its
  * fingerprint that await a verdict, in the step that decided it. */
-static int judge_resolved(const struct config *cfg, struct state *st, struct batch *b, const struct alert *al) {
-        size_t first = b->verdicts.n;
-        int r = verify_resolved(cfg, st, al, b->decided_ms, &b->verdicts);
-
-        for (size_t i = first; r > 0 && i < b->verdicts.n; i++) {
+static int count_verdicts(struct state *st, const struct batch *b, size_t first) {
+        for (size_t i = first; i < b->verdicts.n; i++) {
                 const struct verdict *v = &b->verdicts.v[i];
                 int k = metrics_count_verdict(st, v->playbook, result_name(v->result),
                                               v->resolved_after_ms >= 0 ? (double) v->resolved_after_ms / 1000.0 : -1);
                 if (k < 0)
                         return k;
         }
-        return r < 0 ? r : 0;
+        return 0;
+}
+
+static int judge_resolved(const struct config *cfg, struct state *st, struct batch *b, const struct alert *al) {
+        size_t first = b->verdicts.n;
+        int r = verify_resolved(cfg, st, al, b->decided_ms, &b->verdicts);
+        return r < 0 ? r : count_verdicts(st, b, first);
 }
 
 struct decide_args {
@@ -103,7 +106,7 @@ int batch_decide_locked(struct runtime *rt, struct state *st, struct batch *b, i
                         return r;
                 if (d->action == ACTION_EXECUTED &&
                     (r = state_add_running(st, getpid(), b->decided_ms / 1000, d->route->playbook,
-                                           al->alertname)) < 0)
+                                           al->alertname, al->fingerprint)) < 0)
                         return r;
         }
         return count_code ? metrics_count_request(st, count_code) : 0;
@@ -274,14 +277,23 @@ static int record_step(struct runtime *rt, struct state *st, void *data) {
                 enum breaker_event e = breaker_event_of(job->result);
                 /* Aborting is not the playbook's fault: it only frees a trial, if any. */
                 struct breaker *br = state_breaker(st, playbook, e != BREAKER_ABORTED);
-
-                state_remove_running(st, getpid(), b->decided_ms / 1000, playbook);
+                const struct alert *al = &b->alerts[b->job_alert[j]];
+                /* A state written before running entries had fingerprints has it without one. */
+                struct running *rn = state_find_running(st, getpid(), b->decided_ms / 1000, playbook, al->fingerprint);
+                if (!rn)
+                        rn = state_find_running(st, getpid(), b->decided_ms / 1000, playbook, NULL);
                 if (!br && e != BREAKER_ABORTED)
                         return -ENOMEM;
-                /* An exit 0 awaiting its verdict leaves the breaker to the verdict. */
-                if ((r = verify_await(st, d->route, &b->alerts[b->job_alert[j]], job->result, d->trial,
-                                      job_started_wall_ms(b, job))) < 0)
+                /* An exit 0 awaiting its verdict leaves the breaker to the verdict; one whose alert
+                 * resolved while it ran gets that verdict now. */
+                size_t first = b->verdicts.n;
+                if ((r = verify_await(st, d->route, al, job->result, d->trial, job_started_wall_ms(b, job))) < 0)
                         return r;
+                int k = verify_resolved_meanwhile(&rt->cfg, st, rn, job_started_wall_ms(b, job),
+                                                  job_ended_wall_ms(b, job), &b->verdicts);
+                if (k < 0 || (k = count_verdicts(st, b, first)) < 0)
+                        return k;
+                state_remove_running(st, rn);
                 if (br && r == 0)
                         b->job_opened[j] = breaker_apply(&rt->cfg, br, e, d->trial,
                                                          job_ended_wall_ms(b, job) / 1000);

@@ -287,11 +287,21 @@ static int parse_into(const cJSON *root, int version, struct state *s) {
                         return -ENOMEM;
         }
         cJSON_ArrayForEach(it, running) {
+                /* fingerprint and the resolved times: absent when there are none. */
+                const char *fp = NULL;
+                int64_t resolved = 0, since = 0;
                 if (get_int(it, "pid", &a) < 0 || get_int(it, "started", &b) < 0 ||
-                    !(x = get_str(it, "playbook")) || !(y = get_str(it, "alert")))
+                    !(x = get_str(it, "playbook")) || !(y = get_str(it, "alert")) ||
+                    (cJSON_GetObjectItemCaseSensitive(it, "fingerprint") && !(fp = get_str(it, "fingerprint"))) ||
+                    (cJSON_GetObjectItemCaseSensitive(it, "resolved_ms") &&
+                     (get_int(it, "resolved_ms", &resolved) < 0 || resolved <= 0 || !fp)) ||
+                    (cJSON_GetObjectItemCaseSensitive(it, "resolved_since_ms") &&
+                     (get_int(it, "resolved_since_ms", &since) < 0 || since < 0 || resolved <= 0)))
                         return -EBADMSG;
-                if (state_add_running(s, a, b, x, y) < 0)
+                if (state_add_running(s, a, b, x, y, fp) < 0)
                         return -ENOMEM;
+                s->running[s->n_running - 1].resolved_ms = resolved;
+                s->running[s->n_running - 1].resolved_since_ms = since;
         }
         return 0;
 }
@@ -509,6 +519,14 @@ char *state_format(const struct state *s) {
                 out_str(&o, s->running[i].playbook);
                 out_key(&o, false, "alert");
                 out_str(&o, s->running[i].alert);
+                if (s->running[i].fingerprint) {
+                        out_key(&o, false, "fingerprint");
+                        out_str(&o, s->running[i].fingerprint);
+                }
+                if (s->running[i].resolved_ms > 0) {
+                        out_int_member(&o, ",", "resolved_ms", s->running[i].resolved_ms);
+                        out_int_member(&o, ",", "resolved_since_ms", s->running[i].resolved_since_ms);
+                }
                 out_lit(&o, "}");
         }
         out_lit(&o, "]");

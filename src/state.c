@@ -38,7 +38,7 @@ void state_free(struct state *s) {
         for (size_t i = 0; i < s->n_counters; i++)
                 free(s->counters[i].series);
         for (size_t i = 0; i < s->n_running; i++)
-                free(s->running[i].playbook), free(s->running[i].alert);
+                free(s->running[i].playbook), free(s->running[i].alert), free(s->running[i].fingerprint);
         for (size_t i = 0; i < s->n_pauses; i++)
                 free(s->pauses[i].playbook), free(s->pauses[i].by), free(s->pauses[i].reason);
         for (size_t i = 0; i < s->n_pending; i++)
@@ -291,35 +291,43 @@ double state_counter_get(const struct state *s, const char *series) {
 }
 
 int state_add_running(struct state *s, int64_t pid, int64_t started, const char *playbook,
-                      const char *alert) {
+                      const char *alert, const char *fingerprint) {
         if (!GROW(s->running, s->n_running))
                 return -ENOMEM;
         struct running *r = &s->running[s->n_running];
-        *r = (struct running) { pid, started, strdup(playbook), strdup(alert) };
-        if (!r->playbook || !r->alert) {
-                free(r->playbook), free(r->alert);
+        *r = (struct running) { pid, started, strdup(playbook), strdup(alert),
+                                fingerprint && *fingerprint ? strdup(fingerprint) : NULL, 0, 0 };
+        if (!r->playbook || !r->alert || (fingerprint && *fingerprint && !r->fingerprint)) {
+                free(r->playbook), free(r->alert), free(r->fingerprint);
                 return -ENOMEM;
         }
         s->n_running++;
         return 0;
 }
 
-void state_remove_running(struct state *s, int64_t pid, int64_t started, const char *playbook) {
+struct running *state_find_running(struct state *s, int64_t pid, int64_t started, const char *playbook,
+                                   const char *fingerprint) {
         for (size_t i = 0; i < s->n_running; i++) {
                 struct running *r = &s->running[i];
-                if (r->pid == pid && r->started == started && strcmp(r->playbook, playbook) == 0) {
-                        free(r->playbook), free(r->alert);
-                        *r = s->running[--s->n_running];
-                        return;
-                }
+                if (r->pid == pid && r->started == started && strcmp(r->playbook, playbook) == 0 &&
+                    (!fingerprint || (r->fingerprint && strcmp(r->fingerprint, fingerprint) == 0)))
+                        return r;
         }
+        return NULL;
+}
+
+void state_remove_running(struct state *s, struct running *r) {
+        if (!r)
+                return;
+        free(r->playbook), free(r->alert), free(r->fingerprint);
+        *r = s->running[--s->n_running];
 }
 
 void state_prune_running(struct state *s, int64_t started_before) {
         size_t j = 0;
         for (size_t i = 0; i < s->n_running; i++) {
                 if (s->running[i].started < started_before) {
-                        free(s->running[i].playbook), free(s->running[i].alert);
+                        free(s->running[i].playbook), free(s->running[i].alert), free(s->running[i].fingerprint);
                         continue;
                 }
                 s->running[j++] = s->running[i];

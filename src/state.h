@@ -34,6 +34,10 @@ struct counter {                        /* a Prometheus series and its value */
 struct running {                        /* an execution in progress, for operators */
         int64_t pid, started;
         char *playbook, *alert;
+        char *fingerprint;              /* the alert's; NULL: none */
+        /* Its alert's resolved notification came while it ran: endsAt and startsAt (ms; 0: not
+         * known), for the verdict once it ends (verify.h). resolved_ms 0: none came. */
+        int64_t resolved_ms, resolved_since_ms;
 };
 
 struct pause {                          /* an operator's pause: alerts for the playbook are held */
@@ -107,8 +111,12 @@ int state_forget_key(struct state *s, const char *key);
 int state_counter_add(struct state *s, const char *series, double delta);
 double state_counter_get(const struct state *s, const char *series);
 
-int state_add_running(struct state *s, int64_t pid, int64_t started, const char *playbook, const char *alert);
-void state_remove_running(struct state *s, int64_t pid, int64_t started, const char *playbook);
+int state_add_running(struct state *s, int64_t pid, int64_t started, const char *playbook, const char *alert,
+                      const char *fingerprint);
+/* The one of pid, started, playbook and fingerprint (NULL: any), or NULL. */
+struct running *state_find_running(struct state *s, int64_t pid, int64_t started, const char *playbook,
+                                   const char *fingerprint);
+void state_remove_running(struct state *s, struct running *r);
 void state_prune_running(struct state *s, int64_t started_before);
 
 /* The pause of `playbook` ("": of all) in force at now, or NULL. A pause ends at its until. */

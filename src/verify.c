@@ -133,27 +133,31 @@ int verify_count(const struct config *c, struct state *s, const char *playbook, 
         return breaker_apply(c, b, verdict == RESULT_RESOLVED ? BREAKER_SUCCEEDED : BREAKER_FAILED, false, now);
 }
 
-int verify_resolved(const struct config *c, struct state *s, const struct alert *a, int64_t now_ms,
-                    struct verdicts *out) {
-        int64_t ended = now_ms, starts_at = -1;
+static bool is_run(const struct awaiting *w, int64_t started_ms) {
+        return started_ms < 0 || w->started_ms == started_ms;
+}
+
+/* Judges `resolved` the executions of fingerprint awaiting a verdict (only the one started at
+ * started_ms when that is >= 0), the alert resolved at ended_ms after firing since since_ms (-1:
+ * not known, then each run's own startsAt). Their number, or -ENOMEM (then s and out are as they were). */
+static int judge_resolved(const struct config *c, struct state *s, const char *fingerprint, int64_t started_ms,
+                          int64_t ended, int64_t since_ms, int64_t now_ms, struct verdicts *out) {
         size_t n = 0, first = out->n;
 
-        if (!a->fingerprint || !*a->fingerprint)
-                return 0;
-        if (verify_parse_time(a->ends_at, &ended) < 0)
-                ended = now_ms;
-        if (verify_parse_time(a->starts_at, &starts_at) < 0)
-                starts_at = -1;
-        for (size_t i = 0; (i = state_find_awaiting(s, a->fingerprint, i)) < s->n_awaiting; i++)
-                n++;
+        for (size_t i = 0; (i = state_find_awaiting(s, fingerprint, i)) < s->n_awaiting; i++)
+                n += is_run(&s->awaiting[i], started_ms);
         if (n == 0)
                 return 0;
         if (reserve(out, n) < 0)
                 return -ENOMEM;
-        for (size_t i = 0; (i = state_find_awaiting(s, a->fingerprint, i)) < s->n_awaiting; i++) {
+        for (size_t i = 0; (i = state_find_awaiting(s, fingerprint, i)) < s->n_awaiting; i++) {
                 const struct awaiting *w = &s->awaiting[i];
-                int64_t since = starts_at >= 0 ? starts_at : w->starts_at_ms > 0 ? w->starts_at_ms : -1;
-                if (judge(out, w, RESULT_RESOLVED, ended - w->started_ms, since >= 0 ? ended - since : -1) < 0) {
+                if (!is_run(w, started_ms))
+                        continue;
+                int64_t since = since_ms >= 0 ? since_ms : w->starts_at_ms > 0 ? w->starts_at_ms : -1;
+                /* Resolved before the run started (a late delivery): it took no time after it. */
+                int64_t after = ended > w->started_ms ? ended - w->started_ms : 0;
+                if (judge(out, w, RESULT_RESOLVED, after, since >= 0 ? ended - since : -1) < 0) {
                         while (out->n > first) {
                                 struct verdict *d = &out->v[--out->n];
                                 free(d->fingerprint), free(d->alert), free(d->playbook);
@@ -162,12 +166,45 @@ int verify_resolved(const struct config *c, struct state *s, const struct alert 
                 }
         }
         /* Judged: none of them awaits a verdict any more. A success never opens a circuit. */
-        for (size_t i = 0; (i = state_find_awaiting(s, a->fingerprint, i)) < s->n_awaiting;) {
+        for (size_t i = 0; (i = state_find_awaiting(s, fingerprint, i)) < s->n_awaiting;) {
+                if (!is_run(&s->awaiting[i], started_ms)) {
+                        i++;
+                        continue;
+                }
                 if (s->awaiting[i].breaker && verify_count(c, s, s->awaiting[i].playbook, RESULT_RESOLVED, now_ms / 1000) < 0)
                         return -ENOMEM;
                 state_remove_awaiting(s, i);
         }
         return (int) n;
+}
+
+int verify_resolved(const struct config *c, struct state *s, const struct alert *a, int64_t now_ms,
+                    struct verdicts *out) {
+        int64_t ended = now_ms, starts_at = -1;
+
+        if (!a->fingerprint || !*a->fingerprint)
+                return 0;
+        if (verify_parse_time(a->ends_at, &ended) < 0)
+                ended = now_ms;
+        if (verify_parse_time(a->starts_at, &starts_at) < 0)
+                starts_at = -1;
+        /* Its executions still running await no verdict yet: they keep the resolution for the end. */
+        for (size_t i = 0; i < s->n_running; i++) {
+                struct running *rn = &s->running[i];
+                if (rn->fingerprint && strcmp(rn->fingerprint, a->fingerprint) == 0 && rn->resolved_ms <= 0) {
+                        rn->resolved_ms = ended > 0 ? ended : 1;
+                        rn->resolved_since_ms = starts_at > 0 ? starts_at : 0;
+                }
+        }
+        return judge_resolved(c, s, a->fingerprint, -1, ended, starts_at, now_ms, out);
+}
+
+int verify_resolved_meanwhile(const struct config *c, struct state *s, const struct running *rn,
+                              int64_t started_ms, int64_t now_ms, struct verdicts *out) {
+        if (!rn || !rn->fingerprint || rn->resolved_ms <= 0)
+                return 0;
+        return judge_resolved(c, s, rn->fingerprint, started_ms, rn->resolved_ms,
+                              rn->resolved_since_ms > 0 ? rn->resolved_since_ms : -1, now_ms, out);
 }
 
 int verify_expired(const struct config *c, struct state *s, int64_t now_ms, struct verdicts *out) {

@@ -41,10 +41,18 @@ int verify_await(struct state *s, const struct route *r, const struct alert *a, 
                  bool trial, int64_t started_ms);
 
 /* A resolved alert: every execution of its fingerprint awaiting a verdict is judged `resolved`,
- * with the times from its endsAt (now_ms when absent) and startsAt, and no longer awaits one. The
- * verdicts are appended to out. Their number, or -ENOMEM (then s and out are as they were). */
+ * with the times from its endsAt (now_ms when absent) and startsAt, and no longer awaits one; those
+ * still running are marked for verify_resolved_meanwhile(). The verdicts are appended to out.
+ * Their number, or -ENOMEM (then out and the awaiting executions are as they were). */
 int verify_resolved(const struct config *c, struct state *s, const struct alert *a, int64_t now_ms,
                     struct verdicts *out);
+
+/* The alert of a running execution (rn) resolved while it ran (verify_resolved() marked rn): once
+ * its end is recorded and it awaits its verdict (verify_await(), started_ms), it is judged
+ * `resolved` at once, as if the notification came now. The verdicts (0 or 1) are appended to out;
+ * their number, or -ENOMEM. */
+int verify_resolved_meanwhile(const struct config *c, struct state *s, const struct running *rn,
+                              int64_t started_ms, int64_t now_ms, struct verdicts *out);
 
 /* Every execution whose window ended at or before now_ms without its alert resolving is judged
  * `ineffective` and no longer awaits one (with alertmanager_url set: VERIFY_AM_GRACE_SEC after the

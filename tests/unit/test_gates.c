@@ -315,8 +315,8 @@ static void state_stays_bounded(void **unused) {
         assert_true(s.n_execs <= 5);
         /* Running entries of killed instances go once no instance can be that old. */
         int64_t now = T(10, 0, 0) + 10000 * 7;
-        state_add_running(&s, 1, now - breaker_trial_lease(&c) - 1, "disk-cleanup", "x");
-        state_add_running(&s, 2, now - breaker_trial_lease(&c), "disk-cleanup", "x");
+        state_add_running(&s, 1, now - breaker_trial_lease(&c) - 1, "disk-cleanup", "x", NULL);
+        state_add_running(&s, 2, now - breaker_trial_lease(&c), "disk-cleanup", "x", NULL);
         gates_prune(&c, &s, now);
         assert_int_equal(s.n_running, 1);
         assert_int_equal(s.running[0].pid, 2);
@@ -421,7 +421,7 @@ static void state_format_is_what_cjson_prints(void **unused) {
         struct breaker *b = state_breaker(&s, odd, 1);
         b->failures = 3, b->opened_at = 1795844000, b->trial_until = -5;
         assert_int_equal(state_put_key(&s, "[\"a\",\"\\u0000\"]", 1795844694, SIZE_MAX), 0);
-        assert_int_equal(state_add_running(&s, 4194304, 1795844694123, "p", odd), 0);
+        assert_int_equal(state_add_running(&s, 4194304, 1795844694123, "p", odd, NULL), 0);
         state_counter_add(&s, "x_total{a=\"b\"}", 7);
         state_counter_add(&s, "d_seconds_sum", 1.5);
 

@@ -113,7 +113,7 @@ static void format_writes_utf8(void **unused) {
         assert_int_equal(state_put_key(&s, "[\"ok \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xef\xbf\xbd\"]", 101, 16), 0);
         assert_non_null(state_breaker(&s, "pb\xed\xa0\x80", 1));                /* a surrogate */
         assert_int_equal(state_add_exec(&s, 100, "alert\xc0\xaf", "disk\xfe"), 0);  /* overlong */
-        assert_int_equal(state_add_running(&s, 1, 100, "p\xf8", "a\x80"), 0);
+        assert_int_equal(state_add_running(&s, 1, 100, "p\xf8", "a\x80", NULL), 0);
         char *text = state_format(&s);
         assert_non_null(text);
         assert_true(is_utf8(text));
