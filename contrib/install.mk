@@ -1,6 +1,7 @@
 # Installed files; included by the Makefile. Honours PREFIX and DESTDIR.
 # After installing into / run: systemd-sysusers; systemd-tmpfiles --create; journalctl
-# --update-catalog; systemctl daemon-reload; create /etc/remediation-webhook/auth-token (0600);
+# --update-catalog; systemctl daemon-reload; create /etc/remediation-webhook/auth-token (mode
+# 0640, root:remediation-webhook: systemd-tmpfiles --create sets both);
 # systemctl enable --now remediation-webhook.socket. Man pages: remediation-webhook(8),
 # remediation-webhook-routing(5). The playbook units are templates the handler starts itself
 # (playbook_units: system): nothing to enable.
@@ -10,6 +11,7 @@ rw_systemd   = $(PREFIX)/lib/systemd
 rw_etc       = /etc/remediation-webhook
 rw_polkit    = $(PREFIX)/share/polkit-1/rules.d
 rw_man       = $(PREFIX)/share/man
+rw_share     = $(PREFIX)/share/remediation-webhook
 rw_playbooks = disk-cleanup self-healing-restart service-restart
 rw_units     = remediation-webhook.socket remediation-webhook@.service \
                remediation-playbook-disk-cleanup@.service remediation-playbook-self-healing-restart@.service \
@@ -18,6 +20,14 @@ rw_examples  = remediation-disk-cleanup.service remediation-disk-cleanup.timer
 # System manager only; installed, not enabled (it needs the config's alertmanager_url).
 rw_timers    = remediation-verify.service remediation-verify.timer
 rw_gen       = $(BUILD)/install
+# The handler unit's confinement on the machine installed to (units/SECURITY.md): auto = the
+# installed handler's `--confine=full --check-confinement` decides, on this kernel: Landlock there,
+# the unit as shipped; else the fallback drop-in beside it (a mount namespace per instance, the
+# handler's seccomp filter only). full: never the drop-in; syscalls: always; package: neither, the
+# package's postinst decides where it is installed. The drop-in is in rw_share in every case.
+UNIT_CONFINE ?= auto
+rw_fallback  = 50-confine-syscalls.conf
+rw_dropins   = $(rw_systemd)/system/remediation-webhook@.service.d
 
 .PHONY: rw-generate
 # Units get the installed binaries' paths; the example config the installed executor's path.
@@ -36,6 +46,7 @@ rw-generate:
 	for u in $(rw_timers); do \
 		sed $(rw_subst) "units/$$u" > "$(rw_gen)/system/$$u" || exit 1; \
 	done
+	sed $(rw_subst) "units/remediation-webhook@.service.d/$(rw_fallback)" > "$(rw_gen)/$(rw_fallback)"
 
 install: all rw-generate
 	install -Dm755 $(BUILD)/remediation-webhook $(DESTDIR)$(rw_bindir)/remediation-webhook
@@ -54,6 +65,20 @@ install: all rw-generate
 	for u in $(rw_examples) $(rw_timers); do \
 		install -m644 "$(rw_gen)/system/$$u" "$(DESTDIR)$(rw_systemd)/system/$$u" || exit 1; \
 	done
+	install -Dm644 $(rw_gen)/$(rw_fallback) $(DESTDIR)$(rw_share)/$(rw_fallback)
+	case "$(UNIT_CONFINE)" in \
+	auto) if $(DESTDIR)$(rw_bindir)/remediation-webhook --confine=full --check-confinement; then \
+		c=full; else c=syscalls; fi ;; \
+	full|syscalls|package) c="$(UNIT_CONFINE)" ;; \
+	*) echo "UNIT_CONFINE must be auto, full, syscalls or package" >&2; exit 1 ;; \
+	esac; \
+	if [ "$$c" = syscalls ]; then \
+		install -Dm644 $(rw_gen)/$(rw_fallback) "$(DESTDIR)$(rw_dropins)/$(rw_fallback)" && \
+		echo "remediation-webhook@.service: the fallback $(rw_dropins)/$(rw_fallback) (a mount namespace per instance, --confine=syscalls)"; \
+	else \
+		rm -f "$(DESTDIR)$(rw_dropins)/$(rw_fallback)"; rmdir "$(DESTDIR)$(rw_dropins)" 2>/dev/null; \
+		[ "$$c" = package ] || echo "remediation-webhook@.service: as shipped (--confine=full)"; \
+	fi
 	install -Dm644 units/remediation-webhook.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/remediation-webhook.conf
 	install -Dm644 units/remediation-webhook.tmpfiles $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/remediation-webhook.conf
 	install -Dm644 contrib/remediation-webhook.catalog $(DESTDIR)$(rw_systemd)/catalog/remediation-webhook.catalog
@@ -77,6 +102,7 @@ uninstall: rw-generate
 		rm -f "$(DESTDIR)$(rw_systemd)/system/$$u" "$(DESTDIR)$(rw_systemd)/user/$$u"; \
 	done
 	for u in $(rw_examples) $(rw_timers); do rm -f "$(DESTDIR)$(rw_systemd)/system/$$u"; done
+	rm -f "$(DESTDIR)$(rw_dropins)/$(rw_fallback)" "$(DESTDIR)$(rw_share)/$(rw_fallback)"
 	rm -f $(DESTDIR)$(PREFIX)/lib/sysusers.d/remediation-webhook.conf
 	rm -f $(DESTDIR)$(PREFIX)/lib/tmpfiles.d/remediation-webhook.conf
 	rm -f $(DESTDIR)$(rw_systemd)/catalog/remediation-webhook.catalog
@@ -88,6 +114,6 @@ uninstall: rw-generate
 	elif [ -e $(DESTDIR)$(rw_etc)/webhook-routing.yml ]; then \
 		echo "keeping changed $(DESTDIR)$(rw_etc)/webhook-routing.yml"; \
 	fi
-	for d in $(rw_libexec)/playbooks $(rw_libexec) $(rw_etc); do \
+	for d in $(rw_libexec)/playbooks $(rw_libexec) $(rw_etc) $(rw_dropins) $(rw_share); do \
 		rmdir "$(DESTDIR)$$d" 2>/dev/null || true; \
 	done
