@@ -62,6 +62,12 @@ deps:
 
 unit: $(UNIT_BIN) $(BUILD)/tests/landlock-shim.so
 
+# The confinement probe (tests/confine-nspawn.test): the handler's confinement, then every
+# forbidden thing tried, as the ExecStart of the handler's unit in a test. Never installed.
+unit: $(BUILD)/tests/confine-probe
+$(BUILD)/tests/confine-probe: tests/probe/confine-probe.c $(LIB_OBJ) $(wildcard src/*.h) | $(BUILD)/tests
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS)
+
 run: deps all
 	contrib/demo-run
 
