@@ -30,6 +30,7 @@
 #include <unistd.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/sockios.h>
 #include <linux/seccomp.h>
 
 #include "audit.h"
@@ -252,14 +253,25 @@ enum rule_kind {
         ONLY_SELF_TWICE,        /* args 0 and 1 (thread group, thread) our own */
         ONLY_SELF_OR_ZERO,      /* arg 0 (the pid) our own, or 0 (the caller) */
         NO_NAMESPACES,          /* arg 0 (clone's flags) without a CLONE_NEW* */
-        NO_TTY_INJECT,          /* arg 1 (the request) none that pushes input into a terminal,
-                                 * for another process to read */
+        NOT_IOCTLS,             /* arg 1 (the request) none of refused_ioctls */
+        NOT_FCNTLS,             /* arg 1 (the command) none of refused_fcntls */
 };
 
 struct rule {
         int nr;
         enum rule_kind kind;
         int err;
+};
+
+/* Input pushed into a terminal, for another process to read; a file's owner, to whom the kernel
+ * sends SIGIO, or the signal F_SETSIG names (SIGKILL too), as the file gets ready: a signal to
+ * any process of the same user by way of a pipe. Nothing here needs either. 0-terminated. */
+static const uint32_t refused_ioctls[] = { TIOCSTI, TIOCLINUX, FIOSETOWN, SIOCSPGRP, 0 };
+static const uint32_t refused_fcntls[] = { F_SETOWN, F_SETOWN_EX, 0 };
+
+/* What a kind that compares one argument with a list refuses. */
+static const uint32_t *const refused_values[] = {
+        [NOT_IOCTLS] = refused_ioctls, [NOT_FCNTLS] = refused_fcntls,
 };
 
 static const struct rule rules[] = {
@@ -310,8 +322,8 @@ static const struct rule rules[] = {
         { SYS_io_uring_setup, DENY, ENOSYS }, { SYS_io_uring_enter, DENY, ENOSYS },
         { SYS_io_uring_register, DENY, ENOSYS },
 #endif
-        /* the terminal */
-        { SYS_ioctl, NO_TTY_INJECT, EPERM },
+        /* the terminal; signals by way of a file's owner */
+        { SYS_ioctl, NOT_IOCTLS, EPERM }, { SYS_fcntl, NOT_FCNTLS, EPERM },
         /* the kernel's own state */
         { SYS_bpf, DENY, EPERM }, { SYS_perf_event_open, DENY, EPERM }, { SYS_userfaultfd, DENY, EPERM },
         { SYS_keyctl, DENY, EPERM }, { SYS_add_key, DENY, EPERM }, { SYS_request_key, DENY, EPERM },
@@ -323,8 +335,6 @@ static const struct rule rules[] = {
         { SYS_reboot, DENY, EPERM }, { SYS_swapon, DENY, EPERM }, { SYS_swapoff, DENY, EPERM },
         { SYS_acct, DENY, EPERM }, { SYS_open_by_handle_at, DENY, EPERM }, { SYS_personality, DENY, EPERM },
 };
-
-static const uint32_t tty_inject[] = { TIOCSTI, TIOCLINUX };
 
 /* Rules in a leaf of the search tree, tried one after the other. */
 #define FILTER_LEAF_RULES 4
@@ -344,12 +354,20 @@ static void load(struct filter *f, uint32_t offset) { emit(f, BPF_LD | BPF_W | B
 static void ret(struct filter *f, uint32_t action) { emit(f, BPF_RET | BPF_K, action, 0, 0); }
 static void jeq(struct filter *f, uint32_t k, uint8_t jt, uint8_t jf) { emit(f, BPF_JMP | BPF_JEQ | BPF_K, k, jt, jf); }
 
-static uint8_t block_len(enum rule_kind kind) {
-        switch (kind) {
+static size_t n_refused(enum rule_kind kind) {
+        size_t n = 0;
+        while (refused_values[kind][n])
+                n++;
+        return n;
+}
+
+static uint8_t block_len(const struct rule *r) {
+        switch (r->kind) {
         case DENY:            return 1;
         case ONLY_SELF_TWICE: return 6;
         case ONLY_SELF_OR_ZERO: return 5;
-        case NO_TTY_INJECT:   return (uint8_t) (3 + ELEMENTSOF(tty_inject));
+        case NOT_IOCTLS:
+        case NOT_FCNTLS:      return (uint8_t) (3 + n_refused(r->kind));
         default:              return 4;
         }
 }
@@ -396,11 +414,11 @@ static void block(struct filter *f, const struct rule *r, pid_t self) {
                 ret(f, err);
                 ret(f, SECCOMP_RET_ALLOW);
                 break;
-        case NO_TTY_INJECT:
+        case NOT_IOCTLS:
+        case NOT_FCNTLS:
                 load(f, SYSCALL_ARG(1));
-                for (size_t i = 0; i < ELEMENTSOF(tty_inject); i++)
-                        jeq(f, tty_inject[i], (uint8_t) (ELEMENTSOF(tty_inject) - 1 - i),
-                            i + 1 < ELEMENTSOF(tty_inject) ? 0 : 1);
+                for (size_t i = 0, n = n_refused(r->kind); i < n; i++)
+                        jeq(f, refused_values[r->kind][i], (uint8_t) (n - 1 - i), i + 1 < n ? 0 : 1);
                 ret(f, err);
                 ret(f, SECCOMP_RET_ALLOW);
                 break;
@@ -414,7 +432,7 @@ static void block(struct filter *f, const struct rule *r, pid_t self) {
 static void tree(struct filter *f, const struct rule *r, size_t n, pid_t self) {
         if (n <= FILTER_LEAF_RULES) {
                 for (size_t i = 0; i < n; i++) {
-                        jeq(f, (uint32_t) r[i].nr, 0, block_len(r[i].kind));
+                        jeq(f, (uint32_t) r[i].nr, 0, block_len(&r[i]));
                         block(f, &r[i], self);
                 }
                 ret(f, SECCOMP_RET_ALLOW);

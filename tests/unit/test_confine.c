@@ -24,6 +24,7 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <linux/sockios.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -323,6 +324,35 @@ static int plain_ioctl(void) {          /* FIONREAD on a pipe: ioctl as such sta
         close(p[0]), close(p[1]);
         return r == 0 && n == 0 ? 0 : r ? r : EIO;
 }
+/* A file's owner gets SIGIO (or the signal F_SETSIG names, SIGKILL too) when it is ready: a signal
+ * to another process by way of a pipe. */
+static int setown_other(void) {
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return errno;
+        int r = result(fcntl(p[0], F_SETOWN, other));
+        close(p[0]), close(p[1]);
+        return r;
+}
+static int setown_ex_other(void) {
+        struct f_owner_ex owner = { F_OWNER_PID, other };
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return errno;
+        int r = result(fcntl(p[0], F_SETOWN_EX, &owner));
+        close(p[0]), close(p[1]);
+        return r;
+}
+static int socket_owner_other(unsigned long request) {     /* the same through a socket's ioctl */
+        int sv[2], pid = other;
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+                return errno;
+        int r = result(ioctl(sv[0], request, &pid));
+        close(sv[0]), close(sv[1]);
+        return r;
+}
+static int fiosetown_other(void) { return socket_owner_other(FIOSETOWN); }
+static int siocspgrp_other(void) { return socket_owner_other(SIOCSPGRP); }
 static int no_new_privs(void) { return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 ? 0 : EPERM; }
 #ifdef __x86_64__
 static int x32_syscall(void) { return result(syscall(0x40000000 | SYS_getpid)); }
@@ -396,6 +426,10 @@ static const struct check checks[] = {
         { "personality", set_personality, EPERM, EPERM },
         { "ioctl(TIOCSTI)", tty_inject, EPERM, EPERM },
         { "ioctl(FIONREAD)", plain_ioctl, 0, 0 },
+        { "fcntl(F_SETOWN, other)", setown_other, EPERM, EPERM },
+        { "fcntl(F_SETOWN_EX, other)", setown_ex_other, EPERM, EPERM },
+        { "ioctl(FIOSETOWN, other)", fiosetown_other, EPERM, EPERM },
+        { "ioctl(SIOCSPGRP, other)", siocspgrp_other, EPERM, EPERM },
         { "no_new_privs is set", no_new_privs, 0, 0 },
 #ifdef __x86_64__
         { "an x32 syscall number kills", x32_syscall, KILLED, KILLED },
