@@ -296,6 +296,12 @@ static const struct rule rules[] = {
 #ifdef SYS_process_madvise
         { SYS_process_madvise, DENY, EPERM },
 #endif
+        /* System V IPC is no file (Landlock does not see it): another's segments, queues and
+         * semaphores are reached by their ids alone */
+        { SYS_shmget, DENY, EPERM }, { SYS_shmat, DENY, EPERM }, { SYS_shmctl, DENY, EPERM },
+        { SYS_msgget, DENY, EPERM }, { SYS_msgsnd, DENY, EPERM }, { SYS_msgrcv, DENY, EPERM },
+        { SYS_msgctl, DENY, EPERM }, { SYS_semget, DENY, EPERM }, { SYS_semop, DENY, EPERM },
+        { SYS_semtimedop, DENY, EPERM }, { SYS_semctl, DENY, EPERM },
         /* identities and capabilities (no_new_privs already keeps setuid binaries out) */
         { SYS_setuid, DENY, EPERM }, { SYS_setgid, DENY, EPERM }, { SYS_setreuid, DENY, EPERM },
         { SYS_setregid, DENY, EPERM }, { SYS_setresuid, DENY, EPERM }, { SYS_setresgid, DENY, EPERM },

@@ -22,6 +22,8 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/ioctl.h>
+#include <sys/msg.h>
+#include <sys/shm.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <linux/sockios.h>
@@ -45,6 +47,7 @@ static struct sockaddr_un abstract_addr, path_addr;
 static socklen_t abstract_len;
 static int listeners[3] = { -1, -1, -1 };
 static int inet_fd = -1;                /* made before confining, as fd 0 is for the handler */
+static int shm_id = -1, msg_id = -1;    /* System V IPC of the parent's, mode 0600 */
 
 static void put(const char *path, const char *text) {
         int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -67,6 +70,9 @@ static int setup(void **unused) {
         if (mkdir(state_dir, 0755) < 0 || mkdir(textdir, 0755) < 0)
                 return -1;
         put(log_path, "");
+        if ((shm_id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600)) < 0 ||
+            (msg_id = msgget(IPC_PRIVATE, IPC_CREAT | 0600)) < 0)
+                return -1;
 
         if ((other = fork()) == 0) {    /* waits to be killed */
                 pause();
@@ -101,6 +107,10 @@ static int teardown(void **unused) {
                 kill(other, SIGKILL);
                 waitpid(other, NULL, 0);
         }
+        if (shm_id >= 0)
+                shmctl(shm_id, IPC_RMID, NULL);
+        if (msg_id >= 0)
+                msgctl(msg_id, IPC_RMID, NULL);
         for (size_t i = 0; i < 3; i++)
                 if (listeners[i] >= 0)
                         close(listeners[i]);
@@ -353,6 +363,19 @@ static int socket_owner_other(unsigned long request) {     /* the same through a
 }
 static int fiosetown_other(void) { return socket_owner_other(FIOSETOWN); }
 static int siocspgrp_other(void) { return socket_owner_other(SIOCSPGRP); }
+/* System V IPC is no file: Landlock does not see it, and a segment or queue of another process
+ * (by its id, no key needed) would be memory and messages to write. */
+static int shm_other(void) {
+        void *at = shmat(shm_id, NULL, 0);
+        if (at == (void *) -1)
+                return errno;
+        shmdt(at);
+        return 0;
+}
+static int msg_other(void) {
+        struct { long type; char text[1]; } m = { 1, { 'x' } };
+        return result(msgsnd(msg_id, &m, sizeof(m.text), IPC_NOWAIT));
+}
 static int no_new_privs(void) { return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 ? 0 : EPERM; }
 #ifdef __x86_64__
 static int x32_syscall(void) { return result(syscall(0x40000000 | SYS_getpid)); }
@@ -430,6 +453,8 @@ static const struct check checks[] = {
         { "fcntl(F_SETOWN_EX, other)", setown_ex_other, EPERM, EPERM },
         { "ioctl(FIOSETOWN, other)", fiosetown_other, EPERM, EPERM },
         { "ioctl(SIOCSPGRP, other)", siocspgrp_other, EPERM, EPERM },
+        { "shmat another's segment", shm_other, EPERM, EPERM },
+        { "msgsnd to another's queue", msg_other, EPERM, EPERM },
         { "no_new_privs is set", no_new_privs, 0, 0 },
 #ifdef __x86_64__
         { "an x32 syscall number kills", x32_syscall, KILLED, KILLED },
@@ -502,6 +527,9 @@ static const struct { const char *name; long nr; int err; } denylist[] = {
         D(prlimit64, EPERM), D(sched_setaffinity, EPERM), D(sched_setscheduler, EPERM), D(sched_setparam, EPERM),
         D(sched_setattr, EPERM), D(migrate_pages, EPERM), D(move_pages, EPERM), D(get_robust_list, EPERM),
         D(setpriority, EPERM), D(ioprio_set, EPERM),
+        D(shmget, EPERM), D(shmat, EPERM), D(shmctl, EPERM), D(msgget, EPERM), D(msgsnd, EPERM),
+        D(msgrcv, EPERM), D(msgctl, EPERM), D(semget, EPERM), D(semop, EPERM), D(semtimedop, EPERM),
+        D(semctl, EPERM),
 #undef D
 };
 
