@@ -38,12 +38,20 @@
 #include "util.h"
 
 /* ---- Landlock, as in the kernel's uapi (linux/landlock.h of 6.12: Debian 12's headers stop at
- * ABI 2). The syscall numbers are the same on every architecture. ---- */
+ * ABI 2). The syscall numbers are the same on every architecture, as those of the newer syscalls
+ * the filter refuses. ---- */
 
 #ifndef SYS_landlock_create_ruleset
 #define SYS_landlock_create_ruleset 444
 #define SYS_landlock_add_rule       445
 #define SYS_landlock_restrict_self  446
+#endif
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2               452
+#endif
+#ifndef SYS_setxattrat
+#define SYS_setxattrat              463
+#define SYS_removexattrat           466
 #endif
 
 struct ll_ruleset_attr {
@@ -253,6 +261,9 @@ enum rule_kind {
         ONLY_SELF_TWICE,        /* args 0 and 1 (thread group, thread) our own */
         ONLY_SELF_OR_ZERO,      /* arg 0 (the pid) our own, or 0 (the caller) */
         NO_NAMESPACES,          /* arg 0 (clone's flags) without a CLONE_NEW* */
+        NO_SET_ID_1,            /* arg 1 (the mode: creat, mknod, chmod) without S_ISUID, S_ISGID */
+        NO_SET_ID_2,            /* arg 2 (the mode: open, mknodat) */
+        NO_SET_ID_3,            /* arg 3 (the mode: openat) */
         NOT_IOCTLS,             /* arg 1 (the request) none of refused_ioctls */
         NOT_FCNTLS,             /* arg 1 (the command) none of refused_fcntls */
 };
@@ -268,6 +279,13 @@ struct rule {
  * any process of the same user by way of a pipe. Nothing here needs either. 0-terminated. */
 static const uint32_t refused_ioctls[] = { TIOCSTI, TIOCLINUX, FIOSETOWN, SIOCSPGRP, 0 };
 static const uint32_t refused_fcntls[] = { F_SETOWN, F_SETOWN_EX, 0 };
+
+/* What a kind that tests bits of one argument looks at, and the bits it refuses. */
+#define SET_ID (S_ISUID | S_ISGID)
+static const struct { unsigned arg; uint32_t bits; } refused_bits[] = {
+        [NO_NAMESPACES] = { 0, NS_FLAGS },
+        [NO_SET_ID_1] = { 1, SET_ID }, [NO_SET_ID_2] = { 2, SET_ID }, [NO_SET_ID_3] = { 3, SET_ID },
+};
 
 /* What a kind that compares one argument with a list refuses. */
 static const uint32_t *const refused_values[] = {
@@ -302,6 +320,20 @@ static const struct rule rules[] = {
         { SYS_msgget, DENY, EPERM }, { SYS_msgsnd, DENY, EPERM }, { SYS_msgrcv, DENY, EPERM },
         { SYS_msgctl, DENY, EPERM }, { SYS_semget, DENY, EPERM }, { SYS_semop, DENY, EPERM },
         { SYS_semtimedop, DENY, EPERM }, { SYS_semctl, DENY, EPERM },
+        /* no set-user-ID or set-group-ID file (anyone who ran it would be this user, unconfined),
+         * nor any mode, owner or ACL changed: Landlock has no right for them, and as their owner
+         * (as root: of any file) the process could open others' way to files; openat2's mode is
+         * behind a pointer: "absent" */
+#ifdef SYS_open                 /* the old ones, which aarch64 never had */
+        { SYS_open, NO_SET_ID_2, EPERM }, { SYS_creat, NO_SET_ID_1, EPERM }, { SYS_mknod, NO_SET_ID_1, EPERM },
+        { SYS_chmod, DENY, EPERM }, { SYS_chown, DENY, EPERM }, { SYS_lchown, DENY, EPERM },
+#endif
+        { SYS_openat, NO_SET_ID_3, EPERM }, { SYS_mknodat, NO_SET_ID_2, EPERM }, { SYS_openat2, DENY, ENOSYS },
+        { SYS_fchmod, DENY, EPERM }, { SYS_fchmodat, DENY, EPERM }, { SYS_fchmodat2, DENY, EPERM },
+        { SYS_fchown, DENY, EPERM }, { SYS_fchownat, DENY, EPERM },
+        { SYS_setxattr, DENY, EPERM }, { SYS_lsetxattr, DENY, EPERM }, { SYS_fsetxattr, DENY, EPERM },
+        { SYS_removexattr, DENY, EPERM }, { SYS_lremovexattr, DENY, EPERM }, { SYS_fremovexattr, DENY, EPERM },
+        { SYS_setxattrat, DENY, EPERM }, { SYS_removexattrat, DENY, EPERM },
         /* identities and capabilities (no_new_privs already keeps setuid binaries out) */
         { SYS_setuid, DENY, EPERM }, { SYS_setgid, DENY, EPERM }, { SYS_setreuid, DENY, EPERM },
         { SYS_setregid, DENY, EPERM }, { SYS_setresuid, DENY, EPERM }, { SYS_setresgid, DENY, EPERM },
@@ -415,8 +447,11 @@ static void block(struct filter *f, const struct rule *r, pid_t self) {
                 ret(f, err);
                 break;
         case NO_NAMESPACES:
-                load(f, SYSCALL_ARG(0));
-                emit(f, BPF_JMP | BPF_JSET | BPF_K, NS_FLAGS, 0, 1);
+        case NO_SET_ID_1:
+        case NO_SET_ID_2:
+        case NO_SET_ID_3:
+                load(f, SYSCALL_ARG(refused_bits[r->kind].arg));
+                emit(f, BPF_JMP | BPF_JSET | BPF_K, refused_bits[r->kind].bits, 0, 1);
                 ret(f, err);
                 ret(f, SECCOMP_RET_ALLOW);
                 break;

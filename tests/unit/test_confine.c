@@ -31,10 +31,20 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "confine.h"
+
+/* Newer than Debian 12's headers; the same number on every architecture. */
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
+#ifndef SYS_setxattrat
+#define SYS_setxattrat 463
+#define SYS_removexattrat 466
+#endif
 
 #define CONFINE_FAILED 255      /* the child's exit when confine_self() itself failed */
 #define KILLED         (-1)     /* expected: killed by the filter (SIGSYS) */
@@ -376,6 +386,36 @@ static int msg_other(void) {
         struct { long type; char text[1]; } m = { 1, { 'x' } };
         return result(msgsnd(msg_id, &m, sizeof(m.text), IPC_NOWAIT));
 }
+/* A set-user-ID file of the handler's user, written by a taken-over instance, would be that user
+ * unconfined for anyone who runs it. */
+static int create_set_uid(void) {
+        char path[160];
+        snprintf(path, sizeof(path), "%s/set-uid", state_dir);
+        int r = open_close(path, O_WRONLY | O_CREAT | O_EXCL);     /* 0644 works */
+        if (r || (r = result(unlink(path))))
+                return r;
+        umask(0);
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 04755);
+        if (fd < 0)
+                return errno;
+        close(fd);
+        unlink(path);
+        return 0;
+}
+static int mknod_set_gid(void) {
+        char path[160];
+        snprintf(path, sizeof(path), "%s/set-gid", state_dir);
+        int r = result(mknod(path, S_IFREG | 02755, 0));
+        if (r == 0)
+                unlink(path);
+        return r;
+}
+static int open_how(void) { return result(syscall(SYS_openat2, AT_FDCWD, config, NULL, 0)); }
+/* Modes, owners and ACLs of files it owns, anywhere: none of Landlock's rights (as root, of
+ * every file). */
+static int chmod_own(void) { return result(chmod(config, 0666)); }
+static int chown_own(void) { return result(chown(config, getuid(), getgid())); }
+static int setxattr_own(void) { return result(setxattr(config, "user.rw-test", "x", 1, 0)); }
 static int no_new_privs(void) { return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 ? 0 : EPERM; }
 #ifdef __x86_64__
 static int x32_syscall(void) { return result(syscall(0x40000000 | SYS_getpid)); }
@@ -454,6 +494,12 @@ static const struct check checks[] = {
         { "ioctl(FIOSETOWN, other)", fiosetown_other, EPERM, EPERM },
         { "ioctl(SIOCSPGRP, other)", siocspgrp_other, EPERM, EPERM },
         { "shmat another's segment", shm_other, EPERM, EPERM },
+        { "state: a file created mode 04755", create_set_uid, EPERM, EPERM },
+        { "state: mknod a regular file mode 02755", mknod_set_gid, EPERM, EPERM },
+        { "openat2: absent (its mode cannot be read)", open_how, ENOSYS, ENOSYS },
+        { "chmod a file of its own", chmod_own, EPERM, EPERM },
+        { "chown a file of its own", chown_own, EPERM, EPERM },
+        { "setxattr on a file of its own", setxattr_own, EPERM, EPERM },
         { "msgsnd to another's queue", msg_other, EPERM, EPERM },
         { "no_new_privs is set", no_new_privs, 0, 0 },
 #ifdef __x86_64__
@@ -530,6 +576,11 @@ static const struct { const char *name; long nr; int err; } denylist[] = {
         D(shmget, EPERM), D(shmat, EPERM), D(shmctl, EPERM), D(msgget, EPERM), D(msgsnd, EPERM),
         D(msgrcv, EPERM), D(msgctl, EPERM), D(semget, EPERM), D(semop, EPERM), D(semtimedop, EPERM),
         D(semctl, EPERM),
+        D(open, EPERM), D(openat, EPERM), D(creat, EPERM), D(mknod, EPERM), D(mknodat, EPERM),
+        D(openat2, ENOSYS), D(chmod, EPERM), D(fchmod, EPERM), D(fchmodat, EPERM), D(fchmodat2, EPERM),
+        D(chown, EPERM), D(fchown, EPERM), D(lchown, EPERM), D(fchownat, EPERM), D(setxattr, EPERM),
+        D(lsetxattr, EPERM), D(fsetxattr, EPERM), D(removexattr, EPERM), D(lremovexattr, EPERM),
+        D(fremovexattr, EPERM), D(setxattrat, EPERM), D(removexattrat, EPERM),
 #undef D
 };
 
