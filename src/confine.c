@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/audit.h>
+#include <linux/falloc.h>
 #include <linux/filter.h>
 #include <linux/sockios.h>
 #include <linux/seccomp.h>
@@ -264,6 +265,7 @@ enum rule_kind {
         NO_SET_ID_1,            /* arg 1 (the mode: creat, mknod, chmod) without S_ISUID, S_ISGID */
         NO_SET_ID_2,            /* arg 2 (the mode: open, mknodat) */
         NO_SET_ID_3,            /* arg 3 (the mode: openat) */
+        ONLY_KEEP_SIZE,         /* arg 1 (fallocate's mode) none but FALLOC_FL_KEEP_SIZE */
         NOT_IOCTLS,             /* arg 1 (the request) none of refused_ioctls */
         NOT_FCNTLS,             /* arg 1 (the command) none of refused_fcntls */
 };
@@ -285,6 +287,7 @@ static const uint32_t refused_fcntls[] = { F_SETOWN, F_SETOWN_EX, 0 };
 static const struct { unsigned arg; uint32_t bits; } refused_bits[] = {
         [NO_NAMESPACES] = { 0, NS_FLAGS },
         [NO_SET_ID_1] = { 1, SET_ID }, [NO_SET_ID_2] = { 2, SET_ID }, [NO_SET_ID_3] = { 3, SET_ID },
+        [ONLY_KEEP_SIZE] = { 1, ~(uint32_t) FALLOC_FL_KEEP_SIZE },
 };
 
 /* What a kind that compares one argument with a list refuses. */
@@ -320,6 +323,10 @@ static const struct rule rules[] = {
         { SYS_msgget, DENY, EPERM }, { SYS_msgsnd, DENY, EPERM }, { SYS_msgrcv, DENY, EPERM },
         { SYS_msgctl, DENY, EPERM }, { SYS_semget, DENY, EPERM }, { SYS_semop, DENY, EPERM },
         { SYS_semtimedop, DENY, EPERM }, { SYS_semctl, DENY, EPERM },
+        /* the decision log may be written, never shortened: a hole punched in it (zeros where
+         * decisions were) or a range collapsed out of it is truncation by other means;
+         * allocating stays, "not on this file system" otherwise */
+        { SYS_fallocate, ONLY_KEEP_SIZE, EOPNOTSUPP },
         /* no set-user-ID or set-group-ID file (anyone who ran it would be this user, unconfined),
          * nor any mode, owner or ACL changed: Landlock has no right for them, and as their owner
          * (as root: of any file) the process could open others' way to files; openat2's mode is
@@ -450,6 +457,7 @@ static void block(struct filter *f, const struct rule *r, pid_t self) {
         case NO_SET_ID_1:
         case NO_SET_ID_2:
         case NO_SET_ID_3:
+        case ONLY_KEEP_SIZE:
                 load(f, SYSCALL_ARG(refused_bits[r->kind].arg));
                 emit(f, BPF_JMP | BPF_JSET | BPF_K, refused_bits[r->kind].bits, 0, 1);
                 ret(f, err);

@@ -8,6 +8,7 @@
 #include <grp.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -170,6 +171,25 @@ static int ftruncate_log(void) {
         if (fd < 0)
                 return errno;
         int r = result(ftruncate(fd, 0));
+        close(fd);
+        return r;
+}
+
+/* A hole punched (zeros where decisions were) or a range collapsed (the file shorter): truncation
+ * by other means. */
+static int punch_log(void) {
+        int fd = open(log_path, O_WRONLY | O_APPEND | O_CLOEXEC);
+        if (fd < 0)
+                return errno;
+        int r = result(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096));
+        close(fd);
+        return r;
+}
+static int collapse_log(void) {
+        int fd = open(log_path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return errno;
+        int r = result(fallocate(fd, FALLOC_FL_COLLAPSE_RANGE, 0, 4096));
         close(fd);
         return r;
 }
@@ -448,6 +468,8 @@ static const struct check checks[] = {
         { "truncate(2) the decision log", truncate_log, EACCES, 0 },
         { "open the decision log with O_TRUNC", open_log_truncating, EACCES, 0 },
         { "ftruncate(2) the decision log", ftruncate_log, EACCES, 0 },
+        { "fallocate(PUNCH_HOLE) in the decision log", punch_log, EOPNOTSUPP, EOPNOTSUPP },
+        { "fallocate(COLLAPSE_RANGE) of the decision log", collapse_log, EOPNOTSUPP, EOPNOTSUPP },
         { "state: lock, create, rename, read, list, unlink", state_files, 0, 0 },
         { "state: mkdir", state_mkdir, EACCES, 0 },
         { "state: symlink", state_symlink, EACCES, 0 },
@@ -580,7 +602,7 @@ static const struct { const char *name; long nr; int err; } denylist[] = {
         D(openat2, ENOSYS), D(chmod, EPERM), D(fchmod, EPERM), D(fchmodat, EPERM), D(fchmodat2, EPERM),
         D(chown, EPERM), D(fchown, EPERM), D(lchown, EPERM), D(fchownat, EPERM), D(setxattr, EPERM),
         D(lsetxattr, EPERM), D(fsetxattr, EPERM), D(removexattr, EPERM), D(lremovexattr, EPERM),
-        D(fremovexattr, EPERM), D(setxattrat, EPERM), D(removexattrat, EPERM),
+        D(fremovexattr, EPERM), D(setxattrat, EPERM), D(removexattrat, EPERM), D(fallocate, EOPNOTSUPP),
 #undef D
 };
 
