@@ -1,5 +1,5 @@
-/* The handler confining itself: no_new_privs, then Landlock (full mode), then a seccomp filter.
- * All three hold for the rest of the process and for anything it forks.
+/* The handler confining itself: no_new_privs, no capability, then Landlock (full mode), then a
+ * seccomp filter. All hold for the rest of the process and for anything it forks.
  *
  * Landlock is called through glibc's syscall(), so that a test can stand in for an older kernel
  * with an LD_PRELOAD shim (tests/bin/landlock-shim.c); the shipped code has no other way in.
@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/audit.h>
+#include <linux/capability.h>
 #include <linux/falloc.h>
 #include <linux/filter.h>
 #include <linux/sockios.h>
@@ -547,6 +548,17 @@ static int apply_seccomp(void) {
 
 /* ---- the modes ---- */
 
+/* Every capability given up (a no-op for the unit's user, whose bounding set is empty): run as
+ * root, a taken-over instance would still set the clock and the hostname, read the kernel log,
+ * reconfigure network devices through any socket's ioctls and read past file modes. The filter
+ * then refuses capset(), and exec, which could give them back, is refused too. */
+static int drop_capabilities(void) {
+        struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
+        struct __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3] = { { 0, 0, 0 } };
+
+        return syscall(SYS_capset, &header, none) < 0 ? -errno : 0;
+}
+
 static int apply(enum confine_mode m, const struct confine_paths *p) {
         int abi = 0, r;
 
@@ -561,6 +573,8 @@ static int apply(enum confine_mode m, const struct confine_paths *p) {
 #endif
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return -errno;
+        if ((r = drop_capabilities()) < 0)
+                return r;
         if (m == CONFINE_FULL && (r = apply_landlock(abi, p)) < 0)
                 return r;
         return apply_seccomp();

@@ -1,14 +1,14 @@
-/* The handler confining itself before it reads a request: no_new_privs, a seccomp filter and, in
- * full mode, Landlock. In unit mode (playbook_units) an instance never needs to exec: what a
- * taken-over one may still do is read its config, token and state, write the state directory and
- * the decision log, talk to journald and D-Bus over their unix sockets. */
+/* The handler confining itself before it reads a request: no_new_privs, no capability, a seccomp
+ * filter and, in full mode, Landlock. In unit mode (playbook_units) an instance never needs to
+ * exec: what a taken-over one may still do is read its config, token and state, write the state
+ * directory and the decision log, talk to journald and D-Bus over their unix sockets. */
 #pragma once
 #include <stddef.h>
 
 enum confine_mode {
         CONFINE_OFF = 0,
-        CONFINE_FULL,           /* no_new_privs + seccomp + Landlock (files, TCP, scopes) */
-        CONFINE_SYSCALLS,       /* no_new_privs + seccomp: the unit's mount namespace confines paths */
+        CONFINE_FULL,           /* no_new_privs, no capability, seccomp, Landlock (files, TCP, scopes) */
+        CONFINE_SYSCALLS,       /* the same without Landlock: the unit's mount namespace confines paths */
 };
 
 /* 3 (Linux 6.2): the first ABI that handles truncation. With 1 and 2, truncate(2), ftruncate(2)

@@ -8,6 +8,7 @@
 #include <grp.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/falloc.h>
 #include <netinet/in.h>
 #include <sched.h>
@@ -52,6 +53,7 @@
 
 static char dir[] = "/tmp/test-confine.XXXXXX";
 static char config[128], token[128], state_dir[128], log_path[128], outside[128], textfile[128], textdir[128];
+static char foreign[160];               /* in the state dir, another user's, mode 0600 */
 static pid_t other = -1;                /* a process of the same user, not the child's own */
 static int tcp_port;                    /* a listener on 127.0.0.1 */
 static struct sockaddr_un abstract_addr, path_addr;
@@ -81,6 +83,10 @@ static int setup(void **unused) {
         if (mkdir(state_dir, 0755) < 0 || mkdir(textdir, 0755) < 0)
                 return -1;
         put(log_path, "");
+        snprintf(foreign, sizeof(foreign), "%s/foreign", state_dir);
+        put(foreign, "not yours either\n");
+        if (chmod(foreign, 0600) < 0 || (geteuid() == 0 && chown(foreign, 65534, 65534) < 0))
+                return -1;
         if ((shm_id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600)) < 0 ||
             (msg_id = msgget(IPC_PRIVATE, IPC_CREAT | 0600)) < 0)
                 return -1;
@@ -436,6 +442,21 @@ static int open_how(void) { return result(syscall(SYS_openat2, AT_FDCWD, config,
 static int chmod_own(void) { return result(chmod(config, 0666)); }
 static int chown_own(void) { return result(chown(config, getuid(), getgid())); }
 static int setxattr_own(void) { return result(setxattr(config, "user.rw-test", "x", 1, 0)); }
+/* Run as root, the process would keep its capabilities: the clock, the hostname, the kernel log,
+ * raw I/O, network devices' ioctls, reading past file modes. */
+static int no_capabilities(void) {
+        struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+        struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+        if (syscall(SYS_capget, &h, d) < 0)
+                return errno;
+        for (size_t i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+                if (d[i].effective || d[i].permitted || d[i].inheritable)
+                        return EPERM;
+        return 0;
+}
+static int read_foreign(void) {         /* as root, CAP_DAC_OVERRIDE would read it */
+        return geteuid() == 0 ? open_close(foreign, O_RDONLY) : EACCES;
+}
 static int no_new_privs(void) { return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 ? 0 : EPERM; }
 #ifdef __x86_64__
 static int x32_syscall(void) { return result(syscall(0x40000000 | SYS_getpid)); }
@@ -524,6 +545,8 @@ static const struct check checks[] = {
         { "setxattr on a file of its own", setxattr_own, EPERM, EPERM },
         { "msgsnd to another's queue", msg_other, EPERM, EPERM },
         { "no_new_privs is set", no_new_privs, 0, 0 },
+        { "no capability left", no_capabilities, 0, 0 },
+        { "read another user's file (mode 0600) in the state dir", read_foreign, EACCES, EACCES },
 #ifdef __x86_64__
         { "an x32 syscall number kills", x32_syscall, KILLED, KILLED },
         { "an i386 syscall kills", i386_syscall, KILLED, KILLED },
