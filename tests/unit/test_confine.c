@@ -8,6 +8,9 @@
 #include <grp.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <linux/capability.h>
 #include <linux/falloc.h>
 #include <netinet/in.h>
@@ -669,6 +672,161 @@ static void every_denied_syscall(void **state) {
                 fail_msg("%s: %s", confine_mode_name(mode), report);
 }
 
+#ifdef __x86_64__
+/* ---- the filter itself, as the kernel holds it, run for every syscall number ----
+ *
+ * The parent reads the installed program back (PTRACE_SECCOMP_GET_FILTER: it needs
+ * CAP_SYS_ADMIN) and runs it here for numbers 0..WALK_NR_MAX and the edges of the x32 range, each
+ * with argument vectors that hit every comparison (and their 64-bit twins with upper bits set,
+ * which the kernel truncates to the int the syscall takes). Each answer is compared with what
+ * this table of the test's own says: an off-by-one in the search tree would let a syscall through. */
+#define WALK_NR_MAX 1023
+
+static uint32_t bpf_run(const struct sock_filter *prog, size_t len, const struct seccomp_data *d, int *bad) {
+        uint32_t a = 0;
+        for (size_t pc = 0; pc < len; pc++) {
+                const struct sock_filter *i = &prog[pc];
+                switch (i->code) {
+                case BPF_LD | BPF_W | BPF_ABS:
+                        if (i->k > sizeof(*d) - 4 || i->k % 4) {
+                                *bad = 1;
+                                return 0;
+                        }
+                        memcpy(&a, (const char *) d + i->k, 4);
+                        break;
+                case BPF_JMP | BPF_JA: pc += i->k; break;
+                case BPF_JMP | BPF_JEQ | BPF_K: pc += a == i->k ? i->jt : i->jf; break;
+                case BPF_JMP | BPF_JGE | BPF_K: pc += a >= i->k ? i->jt : i->jf; break;
+                case BPF_JMP | BPF_JSET | BPF_K: pc += a & i->k ? i->jt : i->jf; break;
+                case BPF_RET | BPF_K: return i->k;
+                default: *bad = 1; return 0;
+                }
+        }
+        *bad = 1;               /* ran off the end */
+        return 0;
+}
+
+#define ALLOW      SECCOMP_RET_ALLOW
+#define KILL       SECCOMP_RET_KILL_PROCESS
+#define ERR(e)     (SECCOMP_RET_ERRNO | (e))
+
+/* What the filter must answer, from the README's list. */
+static uint32_t intended(const struct seccomp_data *d, uint32_t self) {
+        uint32_t a0 = (uint32_t) d->args[0], a1 = (uint32_t) d->args[1], a2 = (uint32_t) d->args[2],
+                 a3 = (uint32_t) d->args[3], set_id = S_ISUID | S_ISGID;
+
+        if (d->arch != AUDIT_ARCH_X86_64 || (uint32_t) d->nr >= 0x40000000)       /* x32, and -1 */
+                return KILL;
+        switch (d->nr) {
+        case SYS_execve: case SYS_execveat:
+                return ERR(EACCES);
+        case SYS_socket: case SYS_socketpair:
+                return a0 == AF_UNIX ? ALLOW : ERR(EAFNOSUPPORT);
+        case SYS_kill: case SYS_tkill: case SYS_rt_sigqueueinfo:
+                return a0 == self ? ALLOW : ERR(EPERM);
+        case SYS_tgkill: case SYS_rt_tgsigqueueinfo:
+                return a0 == self && a1 == self ? ALLOW : ERR(EPERM);
+        case SYS_prlimit64: case SYS_sched_setaffinity: case SYS_sched_setscheduler: case SYS_sched_setparam:
+        case SYS_sched_setattr: case SYS_migrate_pages: case SYS_move_pages: case SYS_get_robust_list:
+                return a0 == self || a0 == 0 ? ALLOW : ERR(EPERM);
+        case SYS_clone:
+                return a0 & (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |
+                             CLONE_NEWPID | CLONE_NEWNET) ? ERR(EPERM) : ALLOW;
+        case SYS_ioctl:
+                return a1 == TIOCSTI || a1 == TIOCLINUX || a1 == FIOSETOWN || a1 == SIOCSPGRP ? ERR(EPERM) : ALLOW;
+        case SYS_fcntl:
+                return a1 == F_SETOWN || a1 == F_SETOWN_EX ? ERR(EPERM) : ALLOW;
+        case SYS_fallocate:
+                return a1 & ~(uint32_t) FALLOC_FL_KEEP_SIZE ? ERR(EOPNOTSUPP) : ALLOW;
+        case SYS_creat: case SYS_mknod:
+                return a1 & set_id ? ERR(EPERM) : ALLOW;
+        case SYS_open: case SYS_mknodat:
+                return a2 & set_id ? ERR(EPERM) : ALLOW;
+        case SYS_openat:
+                return a3 & set_id ? ERR(EPERM) : ALLOW;
+        }
+        for (size_t i = 0; i < sizeof(denylist) / sizeof(denylist[0]); i++)
+                if (denylist[i].nr == d->nr)
+                        return ERR(denylist[i].err);
+        return ALLOW;
+}
+
+static void filter_walk(void **state) {
+        enum confine_mode mode = (enum confine_mode) (intptr_t) *state;
+        struct confine_paths p = { .config = config, .state_dir = state_dir, .decision_log = log_path };
+        static struct sock_filter prog[4096];
+        int ready[2], status;
+        char c;
+
+        if (geteuid() != 0)
+                fail_msg("reading the filter back (PTRACE_SECCOMP_GET_FILTER) needs root");
+        assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                close(ready[0]);
+                if (confine_self(mode, &p) < 0)
+                        _exit(CONFINE_FAILED);
+                if (write(ready[1], "x", 1) != 1)
+                        _exit(1);
+                for (;;)
+                        pause();
+        }
+        close(ready[1]);
+        assert_int_equal(read(ready[0], &c, 1), 1);
+        close(ready[0]);
+        assert_int_equal(ptrace(PTRACE_ATTACH, pid, 0, 0), 0);
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFSTOPPED(status));
+        long len = ptrace(PTRACE_SECCOMP_GET_FILTER, pid, 0, NULL);
+        if (len < 0)
+                fail_msg("PTRACE_SECCOMP_GET_FILTER: %s", strerror(errno));
+        assert_true(len > 0 && (size_t) len <= sizeof(prog) / sizeof(prog[0]));
+        assert_int_equal(ptrace(PTRACE_SECCOMP_GET_FILTER, pid, 0, prog), len);
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+
+        const uint64_t high = 1ULL << 32;
+        const uint64_t values[] = {
+                0, 1, 0xffffffff, (uint32_t) pid, AF_UNIX, AF_INET, TIOCSTI, TIOCLINUX, FIOSETOWN, SIOCSPGRP,
+                FIONREAD, F_SETOWN, F_SETOWN_EX, F_GETFL, S_ISUID, S_ISGID, 0644, FALLOC_FL_KEEP_SIZE,
+                FALLOC_FL_PUNCH_HOLE, CLONE_NEWNET, CLONE_NEWUSER, SIGCHLD,
+        };
+        size_t n_values = sizeof(values) / sizeof(values[0]), wrong = 0, n = 0;
+        char report[2048] = "";
+        uint32_t numbers[WALK_NR_MAX + 1 + 4];
+        for (uint32_t nr = 0; nr <= WALK_NR_MAX; nr++)
+                numbers[n++] = nr;
+        numbers[n++] = 0x3fffffff, numbers[n++] = 0x40000000, numbers[n++] = 0x40000000 | SYS_getpid,
+                numbers[n++] = 0xffffffff;
+        for (size_t i = 0; i < n; i++)
+                for (size_t v = 0; v < 2 * n_values + 1; v++) {
+                        /* one value in every argument, also with upper bits set; or the pid
+                         * first and another value after it (tgkill: its own group, another
+                         * thread) */
+                        struct seccomp_data d = { .nr = (int) numbers[i], .arch = AUDIT_ARCH_X86_64 };
+                        uint64_t x = values[v % n_values] | (v >= n_values && v < 2 * n_values ? high : 0);
+                        for (size_t k = 0; k < 6; k++)
+                                d.args[k] = v == 2 * n_values ? (k == 0 ? (uint32_t) pid : values[i % n_values]) : x;
+                        int bad = 0;
+                        uint32_t got = bpf_run(prog, (size_t) len, &d, &bad), want = intended(&d, (uint32_t) pid);
+                        if (bad)
+                                fail_msg("the program for %u does not run: a bad instruction or no return", d.nr);
+                        if (got != want && wrong++ < 8) {
+                                size_t used = strlen(report);
+                                snprintf(report + used, sizeof(report) - used, "nr %u arg %#llx: %#x, not %#x; ",
+                                         d.nr, (unsigned long long) d.args[1], got, want);
+                        }
+                }
+        struct seccomp_data i386 = { .nr = SYS_getpid, .arch = AUDIT_ARCH_I386 };
+        int bad = 0;
+        if (bpf_run(prog, (size_t) len, &i386, &bad) != KILL || bad)
+                fail_msg("an i386 syscall is not killed");
+        if (wrong)
+                fail_msg("%zu answers differ: %s", wrong, report);
+}
+#endif
+
 /* A file's rights given to a directory would hold for everything beneath it: a token path that
  * is a directory gets no rule, so a file in it stays unreadable. */
 static void directory_where_a_file_belongs(void **unused) {
@@ -715,12 +873,18 @@ int main(void) {
         enum { N = sizeof(checks) / sizeof(checks[0]) };
         static struct trial trials[2 * N];
         static char names[2 * N][96];
-        static struct CMUnitTest tests[2 * N + 5];
+        static struct CMUnitTest tests[2 * N + 7];
         size_t n = 0;
 
         tests[n++] = (struct CMUnitTest) cmocka_unit_test(landlock_is_here);
         tests[n++] = (struct CMUnitTest) cmocka_unit_test(mode_names);
         tests[n++] = (struct CMUnitTest) cmocka_unit_test(directory_where_a_file_belongs);
+#ifdef __x86_64__
+        tests[n++] = (struct CMUnitTest) { .name = "full: the filter, run for every syscall number, answers as intended",
+                                           .test_func = filter_walk, .initial_state = (void *) (intptr_t) CONFINE_FULL };
+        tests[n++] = (struct CMUnitTest) { .name = "syscalls: the filter, run for every syscall number, answers as intended",
+                                           .test_func = filter_walk, .initial_state = (void *) (intptr_t) CONFINE_SYSCALLS };
+#endif
         tests[n++] = (struct CMUnitTest) { .name = "full: every denied syscall answers its errno",
                                            .test_func = every_denied_syscall, .initial_state = (void *) (intptr_t) CONFINE_FULL };
         tests[n++] = (struct CMUnitTest) { .name = "syscalls: every denied syscall answers its errno",
