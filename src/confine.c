@@ -1,5 +1,5 @@
-/* The handler confining itself: no_new_privs, no capability, then Landlock (full mode), then a
- * seccomp filter. All hold for the rest of the process and for anything it forks.
+/* The handler confining itself: no_new_privs, no capability, not dumpable, then Landlock (full
+ * mode), then a seccomp filter. All hold for the rest of the process and for anything it forks.
  *
  * Landlock is called through glibc's syscall(), so that a test can stand in for an older kernel
  * with an LD_PRELOAD shim (tests/bin/landlock-shim.c); the shipped code has no other way in.
@@ -575,6 +575,11 @@ static int apply(enum confine_mode m, const struct confine_paths *p) {
                 return -errno;
         if ((r = drop_capabilities()) < 0)
                 return r;
+        /* Not dumpable: another process of this user (a taken-over sibling instance) may no longer
+         * ptrace it, nor read or write its memory through /proc/PID/mem, which no filter sees.
+         * The price: no core dump of a confined instance. */
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+                return -errno;
         if (m == CONFINE_FULL && (r = apply_landlock(abi, p)) < 0)
                 return r;
         return apply_seccomp();

@@ -460,6 +460,27 @@ static int no_capabilities(void) {
 static int read_foreign(void) {         /* as root, CAP_DAC_OVERRIDE would read it */
         return geteuid() == 0 ? open_close(foreign, O_RDONLY) : EACCES;
 }
+/* Another instance of the same user, confined as this one: its memory through /proc/PID/mem, which
+ * is ptrace by another name that no filter sees (with --confine=syscalls /proc is there). */
+static int proc_mem_of_another(void) {
+        int p[2];
+        if (pipe2(p, O_CLOEXEC) < 0)
+                return errno;
+        pid_t pid = fork();
+        if (pid == 0) {         /* confined as its parent; leaves when the pipe closes */
+                char c;
+                close(p[1]);
+                _exit(read(p[0], &c, 1) < 0);
+        }
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/mem", (int) pid);
+        int r = pid < 0 ? errno : open_close(path, O_RDWR);
+        close(p[0]), close(p[1]);
+        if (pid > 0)
+                waitpid(pid, NULL, 0);
+        return r;
+}
+static int not_dumpable(void) { return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0 ? 0 : EPERM; }
 static int no_new_privs(void) { return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 ? 0 : EPERM; }
 #ifdef __x86_64__
 static int x32_syscall(void) { return result(syscall(0x40000000 | SYS_getpid)); }
@@ -549,6 +570,8 @@ static const struct check checks[] = {
         { "msgsnd to another's queue", msg_other, EPERM, EPERM },
         { "no_new_privs is set", no_new_privs, 0, 0 },
         { "no capability left", no_capabilities, 0, 0 },
+        { "not dumpable", not_dumpable, 0, 0 },
+        { "open another confined process's /proc/PID/mem", proc_mem_of_another, EACCES, EACCES },
         { "read another user's file (mode 0600) in the state dir", read_foreign, EACCES, EACCES },
 #ifdef __x86_64__
         { "an x32 syscall number kills", x32_syscall, KILLED, KILLED },
