@@ -55,6 +55,9 @@
 #define SYS_setxattrat              463
 #define SYS_removexattrat           466
 #endif
+#ifndef SYS_file_setattr
+#define SYS_file_setattr            469         /* Linux 6.17 */
+#endif
 
 struct ll_ruleset_attr {
         uint64_t handled_access_fs;
@@ -329,9 +332,9 @@ static const struct rule rules[] = {
          * allocating stays, "not on this file system" otherwise */
         { SYS_fallocate, ONLY_KEEP_SIZE, EOPNOTSUPP },
         /* no set-user-ID or set-group-ID file (anyone who ran it would be this user, unconfined),
-         * nor any mode, owner or ACL changed: Landlock has no right for them, and as their owner
-         * (as root: of any file) the process could open others' way to files; openat2's mode is
-         * behind a pointer: "absent" */
+         * nor any mode, owner, ACL or file attribute changed: Landlock has no right for them,
+         * and as their owner (as root: of any file) the process could open others' way to
+         * files; openat2's mode is behind a pointer: "absent" */
 #ifdef SYS_open                 /* the old ones, which aarch64 never had */
         { SYS_open, NO_SET_ID_2, EPERM }, { SYS_creat, NO_SET_ID_1, EPERM }, { SYS_mknod, NO_SET_ID_1, EPERM },
         { SYS_chmod, DENY, EPERM }, { SYS_chown, DENY, EPERM }, { SYS_lchown, DENY, EPERM },
@@ -341,7 +344,7 @@ static const struct rule rules[] = {
         { SYS_fchown, DENY, EPERM }, { SYS_fchownat, DENY, EPERM },
         { SYS_setxattr, DENY, EPERM }, { SYS_lsetxattr, DENY, EPERM }, { SYS_fsetxattr, DENY, EPERM },
         { SYS_removexattr, DENY, EPERM }, { SYS_lremovexattr, DENY, EPERM }, { SYS_fremovexattr, DENY, EPERM },
-        { SYS_setxattrat, DENY, EPERM }, { SYS_removexattrat, DENY, EPERM },
+        { SYS_setxattrat, DENY, EPERM }, { SYS_removexattrat, DENY, EPERM }, { SYS_file_setattr, DENY, EPERM },
         /* identities and capabilities (no_new_privs already keeps setuid binaries out) */
         { SYS_setuid, DENY, EPERM }, { SYS_setgid, DENY, EPERM }, { SYS_setreuid, DENY, EPERM },
         { SYS_setregid, DENY, EPERM }, { SYS_setresuid, DENY, EPERM }, { SYS_setresgid, DENY, EPERM },

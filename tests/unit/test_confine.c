@@ -50,6 +50,9 @@
 #define SYS_setxattrat 463
 #define SYS_removexattrat 466
 #endif
+#ifndef SYS_file_setattr
+#define SYS_file_setattr 469
+#endif
 
 #define CONFINE_FAILED 255      /* the child's exit when confine_self() itself failed */
 #define KILLED         (-1)     /* expected: killed by the filter (SIGSYS) */
@@ -440,11 +443,15 @@ static int mknod_set_gid(void) {
         return r;
 }
 static int open_how(void) { return result(syscall(SYS_openat2, AT_FDCWD, config, NULL, 0)); }
-/* Modes, owners and ACLs of files it owns, anywhere: none of Landlock's rights (as root, of
+/* Modes, owners, ACLs and attributes of files it owns, anywhere: none of Landlock's rights (as root, of
  * every file). */
 static int chmod_own(void) { return result(chmod(config, 0666)); }
 static int chown_own(void) { return result(chown(config, getuid(), getgid())); }
 static int setxattr_own(void) { return result(setxattr(config, "user.rw-test", "x", 1, 0)); }
+static int file_setattr_own(void) {     /* struct file_attr: the flags chattr sets, by path */
+        uint64_t attr[3] = { 0 };
+        return result(syscall(SYS_file_setattr, AT_FDCWD, config, attr, sizeof(attr), 0));
+}
 /* Run as root, the process would keep its capabilities: the clock, the hostname, the kernel log,
  * raw I/O, network devices' ioctls, reading past file modes. */
 static int no_capabilities(void) {
@@ -567,6 +574,7 @@ static const struct check checks[] = {
         { "chmod a file of its own", chmod_own, EPERM, EPERM },
         { "chown a file of its own", chown_own, EPERM, EPERM },
         { "setxattr on a file of its own", setxattr_own, EPERM, EPERM },
+        { "file_setattr on a file of its own", file_setattr_own, EPERM, EPERM },
         { "msgsnd to another's queue", msg_other, EPERM, EPERM },
         { "no_new_privs is set", no_new_privs, 0, 0 },
         { "no capability left", no_capabilities, 0, 0 },
@@ -651,7 +659,8 @@ static const struct { const char *name; long nr; int err; } denylist[] = {
         D(openat2, ENOSYS), D(chmod, EPERM), D(fchmod, EPERM), D(fchmodat, EPERM), D(fchmodat2, EPERM),
         D(chown, EPERM), D(fchown, EPERM), D(lchown, EPERM), D(fchownat, EPERM), D(setxattr, EPERM),
         D(lsetxattr, EPERM), D(fsetxattr, EPERM), D(removexattr, EPERM), D(lremovexattr, EPERM),
-        D(fremovexattr, EPERM), D(setxattrat, EPERM), D(removexattrat, EPERM), D(fallocate, EOPNOTSUPP),
+        D(fremovexattr, EPERM), D(setxattrat, EPERM), D(removexattrat, EPERM), D(file_setattr, EPERM),
+        D(fallocate, EOPNOTSUPP),
 #undef D
 };
 
