@@ -270,6 +270,8 @@ enum rule_kind {
         NO_SET_ID_2,            /* arg 2 (the mode: open, mknodat) */
         NO_SET_ID_3,            /* arg 3 (the mode: openat) */
         ONLY_KEEP_SIZE,         /* arg 1 (fallocate's mode) none but FALLOC_FL_KEEP_SIZE */
+        NO_FASTOPEN_2,          /* arg 2 (sendmsg's flags) without MSG_FASTOPEN */
+        NO_FASTOPEN_3,          /* arg 3 (sendto's, sendmmsg's flags) */
         NOT_IOCTLS,             /* arg 1 (the request) none of refused_ioctls */
         NOT_FCNTLS,             /* arg 1 (the command) none of refused_fcntls */
 };
@@ -292,6 +294,7 @@ static const struct { unsigned arg; uint32_t bits; } refused_bits[] = {
         [NO_NAMESPACES] = { 0, NS_FLAGS },
         [NO_SET_ID_1] = { 1, SET_ID }, [NO_SET_ID_2] = { 2, SET_ID }, [NO_SET_ID_3] = { 3, SET_ID },
         [ONLY_KEEP_SIZE] = { 1, ~(uint32_t) FALLOC_FL_KEEP_SIZE },
+        [NO_FASTOPEN_2] = { 2, MSG_FASTOPEN }, [NO_FASTOPEN_3] = { 3, MSG_FASTOPEN },
 };
 
 /* What a kind that compares one argument with a list refuses. */
@@ -304,6 +307,10 @@ static const struct rule rules[] = {
         { SYS_execve, DENY, EACCES }, { SYS_execveat, DENY, EACCES },
         /* foreign sockets, as RestrictAddressFamilies=AF_UNIX answers */
         { SYS_socket, ONLY_AF_UNIX, EAFNOSUPPORT }, { SYS_socketpair, ONLY_AF_UNIX, EAFNOSUPPORT },
+        /* TCP Fast Open connects from a send, past the connect hook Landlock checks: fd 0, or
+         * any TCP socket, would reach any address */
+        { SYS_sendto, NO_FASTOPEN_3, EPERM }, { SYS_sendmsg, NO_FASTOPEN_2, EPERM },
+        { SYS_sendmmsg, NO_FASTOPEN_3, EPERM },
         /* other processes: neither signalled, traced, read, written nor reached through pidfds */
         { SYS_kill, ONLY_SELF, EPERM }, { SYS_tkill, ONLY_SELF, EPERM }, { SYS_rt_sigqueueinfo, ONLY_SELF, EPERM },
         { SYS_tgkill, ONLY_SELF_TWICE, EPERM }, { SYS_rt_tgsigqueueinfo, ONLY_SELF_TWICE, EPERM },
@@ -462,6 +469,8 @@ static void block(struct filter *f, const struct rule *r, pid_t self) {
         case NO_SET_ID_2:
         case NO_SET_ID_3:
         case ONLY_KEEP_SIZE:
+        case NO_FASTOPEN_2:
+        case NO_FASTOPEN_3:
                 load(f, SYSCALL_ARG(refused_bits[r->kind].arg));
                 emit(f, BPF_JMP | BPF_JSET | BPF_K, refused_bits[r->kind].bits, 0, 1);
                 ret(f, err);

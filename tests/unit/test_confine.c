@@ -282,6 +282,19 @@ static int tcp_bind(void) {
         struct sockaddr_in in = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         return result(bind(inet_fd, (struct sockaddr *) &in, sizeof(in)));
 }
+/* TCP Fast Open connects from sendto()/sendmsg(), past the connect hook Landlock checks. */
+static int tcp_fastopen(void) {
+        struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons((uint16_t) tcp_port),
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        return result(sendto(inet_fd, "x", 1, MSG_FASTOPEN, (struct sockaddr *) &in, sizeof(in)));
+}
+static int tcp_fastopen_sendmsg(void) {
+        struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons((uint16_t) tcp_port),
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        struct iovec iov = { "x", 1 };
+        struct msghdr m = { .msg_name = &in, .msg_namelen = sizeof(in), .msg_iov = &iov, .msg_iovlen = 1 };
+        return result(sendmsg(inet_fd, &m, MSG_FASTOPEN));
+}
 static int unix_connect(const struct sockaddr_un *a, socklen_t len) {
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
@@ -537,6 +550,8 @@ static const struct check checks[] = {
         { "socketpair(AF_UNIX)", unix_socketpair, 0, 0 },
         { "TCP connect on a socket made before", tcp_connect, EACCES, 0 },
         { "TCP bind on a socket made before", tcp_bind, EACCES, 0 },
+        { "TCP Fast Open: sendto(MSG_FASTOPEN) on a socket made before", tcp_fastopen, EPERM, EPERM },
+        { "TCP Fast Open: sendmsg(MSG_FASTOPEN) on a socket made before", tcp_fastopen_sendmsg, EPERM, EPERM },
         { "connect a pathname unix socket (journald, D-Bus)", connect_path_socket, 0, 0 },
         { "connect an abstract unix socket", connect_abstract_socket, EPERM, 0 },
         { "kill(other, 0)", kill_other, EPERM, EPERM },
@@ -770,6 +785,10 @@ static uint32_t intended(const struct seccomp_data *d, uint32_t self) {
                 return a1 == F_SETOWN || a1 == F_SETOWN_EX ? ERR(EPERM) : ALLOW;
         case SYS_fallocate:
                 return a1 & ~(uint32_t) FALLOC_FL_KEEP_SIZE ? ERR(EOPNOTSUPP) : ALLOW;
+        case SYS_sendmsg:
+                return a2 & MSG_FASTOPEN ? ERR(EPERM) : ALLOW;
+        case SYS_sendto: case SYS_sendmmsg:
+                return a3 & MSG_FASTOPEN ? ERR(EPERM) : ALLOW;
         case SYS_creat: case SYS_mknod:
                 return a1 & set_id ? ERR(EPERM) : ALLOW;
         case SYS_open: case SYS_mknodat:
@@ -822,7 +841,7 @@ static void filter_walk(void **state) {
         const uint64_t values[] = {
                 0, 1, 0xffffffff, (uint32_t) pid, AF_UNIX, AF_INET, TIOCSTI, TIOCLINUX, FIOSETOWN, SIOCSPGRP,
                 FIONREAD, F_SETOWN, F_SETOWN_EX, F_GETFL, S_ISUID, S_ISGID, 0644, FALLOC_FL_KEEP_SIZE,
-                FALLOC_FL_PUNCH_HOLE, CLONE_NEWNET, CLONE_NEWUSER, SIGCHLD,
+                FALLOC_FL_PUNCH_HOLE, CLONE_NEWNET, CLONE_NEWUSER, SIGCHLD, MSG_FASTOPEN, MSG_NOSIGNAL,
         };
         size_t n_values = sizeof(values) / sizeof(values[0]), wrong = 0, n = 0;
         char report[2048] = "";
