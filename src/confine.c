@@ -311,6 +311,9 @@ static const struct rule rules[] = {
          * any TCP socket, would reach any address */
         { SYS_sendto, NO_FASTOPEN_3, EPERM }, { SYS_sendmsg, NO_FASTOPEN_2, EPERM },
         { SYS_sendmmsg, NO_FASTOPEN_3, EPERM },
+        /* listen() binds an unbound socket to a port past the bind hook Landlock checks: a server
+         * on 0.0.0.0, fd 0 once disconnected. The handler listens on nothing (systemd does). */
+        { SYS_listen, DENY, EPERM },
         /* other processes: neither signalled, traced, read, written nor reached through pidfds */
         { SYS_kill, ONLY_SELF, EPERM }, { SYS_tkill, ONLY_SELF, EPERM }, { SYS_rt_sigqueueinfo, ONLY_SELF, EPERM },
         { SYS_tgkill, ONLY_SELF_TWICE, EPERM }, { SYS_rt_tgsigqueueinfo, ONLY_SELF_TWICE, EPERM },

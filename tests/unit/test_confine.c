@@ -295,6 +295,9 @@ static int tcp_fastopen_sendmsg(void) {
         struct msghdr m = { .msg_name = &in, .msg_namelen = sizeof(in), .msg_iov = &iov, .msg_iovlen = 1 };
         return result(sendmsg(inet_fd, &m, MSG_FASTOPEN));
 }
+/* listen() binds an unbound socket to a port of its own, past the bind hook Landlock checks: a
+ * server on 0.0.0.0 (fd 0 would be one, once disconnected). */
+static int tcp_listen(void) { return result(listen(inet_fd, 1)); }
 static int unix_connect(const struct sockaddr_un *a, socklen_t len) {
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
@@ -550,6 +553,7 @@ static const struct check checks[] = {
         { "socketpair(AF_UNIX)", unix_socketpair, 0, 0 },
         { "TCP connect on a socket made before", tcp_connect, EACCES, 0 },
         { "TCP bind on a socket made before", tcp_bind, EACCES, 0 },
+        { "TCP listen on a socket made before (a port of its own)", tcp_listen, EPERM, EPERM },
         { "TCP Fast Open: sendto(MSG_FASTOPEN) on a socket made before", tcp_fastopen, EPERM, EPERM },
         { "TCP Fast Open: sendmsg(MSG_FASTOPEN) on a socket made before", tcp_fastopen_sendmsg, EPERM, EPERM },
         { "connect a pathname unix socket (journald, D-Bus)", connect_path_socket, 0, 0 },
@@ -675,7 +679,7 @@ static const struct { const char *name; long nr; int err; } denylist[] = {
         D(chown, EPERM), D(fchown, EPERM), D(lchown, EPERM), D(fchownat, EPERM), D(setxattr, EPERM),
         D(lsetxattr, EPERM), D(fsetxattr, EPERM), D(removexattr, EPERM), D(lremovexattr, EPERM),
         D(fremovexattr, EPERM), D(setxattrat, EPERM), D(removexattrat, EPERM), D(file_setattr, EPERM),
-        D(fallocate, EOPNOTSUPP),
+        D(fallocate, EOPNOTSUPP), D(listen, EPERM),
 #undef D
 };
 
