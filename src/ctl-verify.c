@@ -89,9 +89,11 @@ static int check_uptime(struct am_client *am, const struct config *cfg, char *er
         _cleanup_free_ char *body = NULL;
         size_t len;
         int64_t date_ms, started_ms;
-        int r = am_client_get(am, "/api/v2/status", &body, &len, &date_ms, err);
+        int r;
 
-        if (r < 0 || cfg->alertmanager_min_uptime_seconds == 0)
+        if (cfg->alertmanager_min_uptime_seconds == 0)  /* not asked for: not asked */
+                return 0;
+        if ((r = am_client_get(am, "/api/v2/status", &body, &len, &date_ms, err)) < 0)
                 return r;
         if (verify_parse_am_status(body, len, &started_ms) < 0 || date_ms < 0) {
                 snprintf(err, AM_ERROR_TEXT, "/api/v2/status: no uptime, or no Date header: not Alertmanager's answer");
