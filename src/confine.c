@@ -190,6 +190,12 @@ static int add_library_rules(int ruleset, uint64_t handled) {
         return 0;
 }
 
+/* "/" however it is spelled ("/.", "//", "/tmp/.."): the same directory. */
+static bool is_root_dir(const char *path) {
+        struct stat a, b;
+        return stat(path, &a) == 0 && stat("/", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 static int add_rules(int ruleset, const struct confine_paths *p, uint64_t handled) {
         char dir[PATH_MAX];
         int r = 0;
@@ -208,7 +214,7 @@ static int add_rules(int ruleset, const struct confine_paths *p, uint64_t handle
                 return r;
         /* Beneath state_dir this adds nothing; elsewhere (node_exporter's directory) the
          * directory is needed, and everything in it becomes writable: never for "/". */
-        if (p->metrics_textfile && dir_of(p->metrics_textfile, dir, sizeof(dir)) == 0 && strcmp(dir, "/") != 0)
+        if (p->metrics_textfile && dir_of(p->metrics_textfile, dir, sizeof(dir)) == 0 && !is_root_dir(dir))
                 r = add_rule(ruleset, dir, true, ALLOW_TEXTFILE_DIR, handled);
         return r;
 }

@@ -903,6 +903,27 @@ static void directory_where_a_file_belongs(void **unused) {
         unlink(inside);
 }
 
+/* The metrics textfile's directory becomes writable beneath: "/" never, however it is spelled. */
+static void textfile_in_root(void **unused) {
+        (void) unused;
+        static const char *const spellings[] = { "/./remediation.prom", "//remediation.prom", "/tmp/../remediation.prom" };
+        int status;
+
+        for (size_t i = 0; i < sizeof(spellings) / sizeof(spellings[0]); i++) {
+                struct confine_paths p = { .config = config, .state_dir = state_dir, .decision_log = log_path,
+                                           .metrics_textfile = spellings[i] };
+                pid_t pid = fork();
+                assert_true(pid >= 0);
+                if (pid == 0)
+                        _exit(confine_self(CONFINE_FULL, &p) < 0 ? CONFINE_FAILED : create_outside());
+                assert_int_equal(waitpid(pid, &status, 0), pid);
+                assert_true(WIFEXITED(status));
+                if (WEXITSTATUS(status) != EACCES)
+                        fail_msg("metrics_textfile %s: a file created outside: %s", spellings[i],
+                                 WEXITSTATUS(status) ? strerror(WEXITSTATUS(status)) : "success");
+        }
+}
+
 static void landlock_is_here(void **unused) {
         (void) unused;
         int abi = confine_landlock_abi();
@@ -928,12 +949,13 @@ int main(void) {
         enum { N = sizeof(checks) / sizeof(checks[0]) };
         static struct trial trials[2 * N];
         static char names[2 * N][96];
-        static struct CMUnitTest tests[2 * N + 7];
+        static struct CMUnitTest tests[2 * N + 8];
         size_t n = 0;
 
         tests[n++] = (struct CMUnitTest) cmocka_unit_test(landlock_is_here);
         tests[n++] = (struct CMUnitTest) cmocka_unit_test(mode_names);
         tests[n++] = (struct CMUnitTest) cmocka_unit_test(directory_where_a_file_belongs);
+        tests[n++] = (struct CMUnitTest) cmocka_unit_test(textfile_in_root);
 #ifdef __x86_64__
         tests[n++] = (struct CMUnitTest) { .name = "full: the filter, run for every syscall number, answers as intended",
                                            .test_func = filter_walk, .initial_state = (void *) (intptr_t) CONFINE_FULL };
