@@ -399,6 +399,8 @@ static const struct rule rules[] = {
 #endif
         { SYS_reboot, DENY, EPERM }, { SYS_swapon, DENY, EPERM }, { SYS_swapoff, DENY, EPERM },
         { SYS_acct, DENY, EPERM }, { SYS_open_by_handle_at, DENY, EPERM }, { SYS_personality, DENY, EPERM },
+        /* the kernel log, which anyone may read where kernel.dmesg_restrict is 0 */
+        { SYS_syslog, DENY, EPERM },
 };
 
 /* Rules in a leaf of the search tree, tried one after the other. */

@@ -504,6 +504,11 @@ static int proc_mem_of_another(void) {
         return r;
 }
 static int not_dumpable(void) { return prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0 ? 0 : EPERM; }
+/* The kernel log: readable by anyone where kernel.dmesg_restrict is 0. */
+static int kernel_log(void) {
+        char buf[64];
+        return result(syscall(SYS_syslog, 3 /* SYSLOG_ACTION_READ_ALL */, buf, (int) sizeof(buf)));
+}
 static int no_new_privs(void) { return prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1 ? 0 : EPERM; }
 #ifdef __x86_64__
 static int x32_syscall(void) { return result(syscall(0x40000000 | SYS_getpid)); }
@@ -596,6 +601,7 @@ static const struct check checks[] = {
         { "file_setattr on a file of its own", file_setattr_own, EPERM, EPERM },
         { "msgsnd to another's queue", msg_other, EPERM, EPERM },
         { "no_new_privs is set", no_new_privs, 0, 0 },
+        { "read the kernel log", kernel_log, EPERM, EPERM },
         { "no capability left", no_capabilities, 0, 0 },
         { "not dumpable", not_dumpable, 0, 0 },
         { "open another confined process's /proc/PID/mem", proc_mem_of_another, EACCES, EACCES },
@@ -679,7 +685,7 @@ static const struct { const char *name; long nr; int err; } denylist[] = {
         D(chown, EPERM), D(fchown, EPERM), D(lchown, EPERM), D(fchownat, EPERM), D(setxattr, EPERM),
         D(lsetxattr, EPERM), D(fsetxattr, EPERM), D(removexattr, EPERM), D(lremovexattr, EPERM),
         D(fremovexattr, EPERM), D(setxattrat, EPERM), D(removexattrat, EPERM), D(file_setattr, EPERM),
-        D(fallocate, EOPNOTSUPP), D(listen, EPERM),
+        D(fallocate, EOPNOTSUPP), D(listen, EPERM), D(syslog, EPERM),
 #undef D
 };
 
