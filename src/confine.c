@@ -251,7 +251,7 @@ static int apply_landlock(int abi, const struct confine_paths *p) {
 #define FILTER_ARCH AUDIT_ARCH_AARCH64
 #endif
 
-#define FILTER_MAX_INSNS 512         /* BPF_MAXINSNS is 4096; this filter is 423 (x86-64) */
+#define FILTER_MAX_INSNS 512         /* BPF_MAXINSNS is 4096; this filter is 425 (x86-64) */
 #define SYSCALL_NR       offsetof(struct seccomp_data, nr)
 #define SYSCALL_ARCH     offsetof(struct seccomp_data, arch)
 /* The low 32 bits of an argument: every one checked here is an int (pid, domain, flags, request). */
