@@ -251,7 +251,7 @@ static int apply_landlock(int abi, const struct confine_paths *p) {
 #define FILTER_ARCH AUDIT_ARCH_AARCH64
 #endif
 
-#define FILTER_MAX_INSNS 512         /* BPF_MAXINSNS is 4096; this filter is 425 (x86-64) */
+#define FILTER_MAX_INSNS 512         /* BPF_MAXINSNS is 4096; this filter is 429 (x86-64) */
 #define SYSCALL_NR       offsetof(struct seccomp_data, nr)
 #define SYSCALL_ARCH     offsetof(struct seccomp_data, arch)
 /* The low 32 bits of an argument: every one checked here is an int (pid, domain, flags, request). */
@@ -272,9 +272,10 @@ enum rule_kind {
         ONLY_SELF_TWICE,        /* args 0 and 1 (thread group, thread) our own */
         ONLY_SELF_OR_ZERO,      /* arg 0 (the pid) our own, or 0 (the caller) */
         NO_NAMESPACES,          /* arg 0 (clone's flags) without a CLONE_NEW* */
-        NO_SET_ID_1,            /* arg 1 (the mode: creat, mknod, chmod) without S_ISUID, S_ISGID */
-        NO_SET_ID_2,            /* arg 2 (the mode: open, mknodat) */
-        NO_SET_ID_3,            /* arg 3 (the mode: openat) */
+        NO_SET_ID_1,            /* arg 1 (the mode: creat, mknod) without S_ISUID, S_ISGID */
+        NO_SET_ID_2,            /* arg 2 (the mode: mknodat) */
+        NO_SET_ID_OPEN,         /* open: with O_CREAT or O_TMPFILE in arg 1, arg 2 (the mode) so */
+        NO_SET_ID_OPENAT,       /* openat: the same in args 2 and 3 */
         ONLY_KEEP_SIZE,         /* arg 1 (fallocate's mode) none but FALLOC_FL_KEEP_SIZE */
         NO_FASTOPEN_2,          /* arg 2 (sendmsg's flags) without MSG_FASTOPEN */
         NO_FASTOPEN_3,          /* arg 3 (sendto's, sendmmsg's flags) */
@@ -298,9 +299,16 @@ static const uint32_t refused_fcntls[] = { F_SETOWN, F_SETOWN_EX, 0 };
 #define SET_ID (S_ISUID | S_ISGID)
 static const struct { unsigned arg; uint32_t bits; } refused_bits[] = {
         [NO_NAMESPACES] = { 0, NS_FLAGS },
-        [NO_SET_ID_1] = { 1, SET_ID }, [NO_SET_ID_2] = { 2, SET_ID }, [NO_SET_ID_3] = { 3, SET_ID },
+        [NO_SET_ID_1] = { 1, SET_ID }, [NO_SET_ID_2] = { 2, SET_ID },
         [ONLY_KEEP_SIZE] = { 1, ~(uint32_t) FALLOC_FL_KEEP_SIZE },
         [NO_FASTOPEN_2] = { 2, MSG_FASTOPEN }, [NO_FASTOPEN_3] = { 3, MSG_FASTOPEN },
+};
+
+/* Where open's and openat's flags and mode are. Without O_CREAT or O_TMPFILE the kernel never
+ * reads the mode, and raw callers (the sanitizers' internal_open) leave whatever is in its
+ * register: only a creating open is judged by it. */
+static const struct { unsigned flags, mode; } created[] = {
+        [NO_SET_ID_OPEN] = { 1, 2 }, [NO_SET_ID_OPENAT] = { 2, 3 },
 };
 
 /* What a kind that compares one argument with a list refuses. */
@@ -352,10 +360,10 @@ static const struct rule rules[] = {
          * and as their owner (as root: of any file) the process could open others' way to
          * files; openat2's mode is behind a pointer: "absent" */
 #ifdef SYS_open                 /* the old ones, which aarch64 never had */
-        { SYS_open, NO_SET_ID_2, EPERM }, { SYS_creat, NO_SET_ID_1, EPERM }, { SYS_mknod, NO_SET_ID_1, EPERM },
+        { SYS_open, NO_SET_ID_OPEN, EPERM }, { SYS_creat, NO_SET_ID_1, EPERM }, { SYS_mknod, NO_SET_ID_1, EPERM },
         { SYS_chmod, DENY, EPERM }, { SYS_chown, DENY, EPERM }, { SYS_lchown, DENY, EPERM },
 #endif
-        { SYS_openat, NO_SET_ID_3, EPERM }, { SYS_mknodat, NO_SET_ID_2, EPERM }, { SYS_openat2, DENY, ENOSYS },
+        { SYS_openat, NO_SET_ID_OPENAT, EPERM }, { SYS_mknodat, NO_SET_ID_2, EPERM }, { SYS_openat2, DENY, ENOSYS },
         { SYS_fchmod, DENY, EPERM }, { SYS_fchmodat, DENY, EPERM }, { SYS_fchmodat2, DENY, EPERM },
         { SYS_fchown, DENY, EPERM }, { SYS_fchownat, DENY, EPERM },
         { SYS_setxattr, DENY, EPERM }, { SYS_lsetxattr, DENY, EPERM }, { SYS_fsetxattr, DENY, EPERM },
@@ -430,12 +438,14 @@ static size_t n_refused(enum rule_kind kind) {
 
 static uint8_t block_len(const struct rule *r) {
         switch (r->kind) {
-        case DENY:            return 1;
-        case ONLY_SELF_TWICE: return 6;
+        case DENY:              return 1;
+        case ONLY_SELF_TWICE:
+        case NO_SET_ID_OPEN:
+        case NO_SET_ID_OPENAT:  return 6;
         case ONLY_SELF_OR_ZERO: return 5;
         case NOT_IOCTLS:
-        case NOT_FCNTLS:      return (uint8_t) (3 + n_refused(r->kind));
-        default:              return 4;
+        case NOT_FCNTLS:        return (uint8_t) (3 + n_refused(r->kind));
+        default:                return 4;
         }
 }
 
@@ -478,12 +488,20 @@ static void block(struct filter *f, const struct rule *r, pid_t self) {
         case NO_NAMESPACES:
         case NO_SET_ID_1:
         case NO_SET_ID_2:
-        case NO_SET_ID_3:
         case ONLY_KEEP_SIZE:
         case NO_FASTOPEN_2:
         case NO_FASTOPEN_3:
                 load(f, SYSCALL_ARG(refused_bits[r->kind].arg));
                 emit(f, BPF_JMP | BPF_JSET | BPF_K, refused_bits[r->kind].bits, 0, 1);
+                ret(f, err);
+                ret(f, SECCOMP_RET_ALLOW);
+                break;
+        case NO_SET_ID_OPEN:
+        case NO_SET_ID_OPENAT:
+                load(f, SYSCALL_ARG(created[r->kind].flags));
+                emit(f, BPF_JMP | BPF_JSET | BPF_K, O_CREAT | __O_TMPFILE, 0, 3);
+                load(f, SYSCALL_ARG(created[r->kind].mode));
+                emit(f, BPF_JMP | BPF_JSET | BPF_K, SET_ID, 0, 1);
                 ret(f, err);
                 ret(f, SECCOMP_RET_ALLOW);
                 break;

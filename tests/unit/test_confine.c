@@ -458,6 +458,22 @@ static int mknod_set_gid(void) {
                 unlink(path);
         return r;
 }
+/* Without O_CREAT the mode is not read, and raw callers (the sanitizers' internal_open) leave
+ * whatever is in its register: that is no set-uid file. */
+static int open_stray_mode(void) {
+        long fd = syscall(SYS_openat, AT_FDCWD, config, O_RDONLY | O_CLOEXEC, 06777);
+        if (fd < 0)
+                return errno;
+        close((int) fd);
+        return 0;
+}
+static int tmpfile_set_uid(void) {      /* O_TMPFILE creates too, to be linked in later */
+        long fd = syscall(SYS_openat, AT_FDCWD, state_dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 04755);
+        if (fd < 0)
+                return errno;
+        close((int) fd);
+        return 0;
+}
 static int open_how(void) { return result(syscall(SYS_openat2, AT_FDCWD, config, NULL, 0)); }
 /* Modes, owners, ACLs and attributes of files it owns, anywhere: none of Landlock's rights (as root, of
  * every file). */
@@ -594,6 +610,8 @@ static const struct check checks[] = {
         { "shmat another's segment", shm_other, EPERM, EPERM },
         { "state: a file created mode 04755", create_set_uid, EPERM, EPERM },
         { "state: mknod a regular file mode 02755", mknod_set_gid, EPERM, EPERM },
+        { "state: O_TMPFILE mode 04755", tmpfile_set_uid, EPERM, EPERM },
+        { "open without O_CREAT, a stray set-uid bit in the mode argument", open_stray_mode, 0, 0 },
         { "openat2: absent (its mode cannot be read)", open_how, ENOSYS, ENOSYS },
         { "chmod a file of its own", chmod_own, EPERM, EPERM },
         { "chown a file of its own", chown_own, EPERM, EPERM },
@@ -801,10 +819,12 @@ static uint32_t intended(const struct seccomp_data *d, uint32_t self) {
                 return a3 & MSG_FASTOPEN ? ERR(EPERM) : ALLOW;
         case SYS_creat: case SYS_mknod:
                 return a1 & set_id ? ERR(EPERM) : ALLOW;
-        case SYS_open: case SYS_mknodat:
+        case SYS_mknodat:
                 return a2 & set_id ? ERR(EPERM) : ALLOW;
+        case SYS_open:
+                return a1 & (O_CREAT | __O_TMPFILE) && a2 & set_id ? ERR(EPERM) : ALLOW;
         case SYS_openat:
-                return a3 & set_id ? ERR(EPERM) : ALLOW;
+                return a2 & (O_CREAT | __O_TMPFILE) && a3 & set_id ? ERR(EPERM) : ALLOW;
         }
         for (size_t i = 0; i < sizeof(denylist) / sizeof(denylist[0]); i++)
                 if (denylist[i].nr == d->nr)
@@ -851,7 +871,8 @@ static void filter_walk(void **state) {
         const uint64_t values[] = {
                 0, 1, 0xffffffff, (uint32_t) pid, AF_UNIX, AF_INET, TIOCSTI, TIOCLINUX, FIOSETOWN, SIOCSPGRP,
                 FIONREAD, F_SETOWN, F_SETOWN_EX, F_GETFL, S_ISUID, S_ISGID, 0644, FALLOC_FL_KEEP_SIZE,
-                FALLOC_FL_PUNCH_HOLE, CLONE_NEWNET, CLONE_NEWUSER, SIGCHLD, MSG_FASTOPEN, MSG_NOSIGNAL,
+                FALLOC_FL_PUNCH_HOLE, CLONE_NEWNET, CLONE_NEWUSER, SIGCHLD, MSG_FASTOPEN, MSG_NOSIGNAL, O_CREAT,
+                __O_TMPFILE | S_ISUID, O_CREAT | S_ISGID,
         };
         size_t n_values = sizeof(values) / sizeof(values[0]), wrong = 0, n = 0;
         char report[2048] = "";
