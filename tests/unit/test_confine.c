@@ -698,9 +698,11 @@ static const struct { const char *name; long nr; int err; } denylist[] = {
         D(shmget, EPERM), D(shmat, EPERM), D(shmctl, EPERM), D(msgget, EPERM), D(msgsnd, EPERM),
         D(msgrcv, EPERM), D(msgctl, EPERM), D(semget, EPERM), D(semop, EPERM), D(semtimedop, EPERM),
         D(semctl, EPERM),
-        D(open, EPERM), D(openat, EPERM), D(creat, EPERM), D(mknod, EPERM), D(mknodat, EPERM),
-        D(openat2, ENOSYS), D(chmod, EPERM), D(fchmod, EPERM), D(fchmodat, EPERM), D(fchmodat2, EPERM),
-        D(chown, EPERM), D(fchown, EPERM), D(lchown, EPERM), D(fchownat, EPERM), D(setxattr, EPERM),
+#ifdef SYS_open                 /* the old ones, which aarch64 never had */
+        D(open, EPERM), D(creat, EPERM), D(mknod, EPERM), D(chmod, EPERM), D(chown, EPERM), D(lchown, EPERM),
+#endif
+        D(openat, EPERM), D(mknodat, EPERM), D(openat2, ENOSYS), D(fchmod, EPERM), D(fchmodat, EPERM),
+        D(fchmodat2, EPERM), D(fchown, EPERM), D(fchownat, EPERM), D(setxattr, EPERM),
         D(lsetxattr, EPERM), D(fsetxattr, EPERM), D(removexattr, EPERM), D(lremovexattr, EPERM),
         D(fremovexattr, EPERM), D(setxattrat, EPERM), D(removexattrat, EPERM), D(file_setattr, EPERM),
         D(fallocate, EOPNOTSUPP), D(listen, EPERM), D(syslog, EPERM),
