@@ -589,15 +589,25 @@ static int apply_seccomp(void) {
 
 /* ---- the modes ---- */
 
-/* Every capability given up (a no-op for the unit's user, whose bounding set is empty): run as
- * root, a taken-over instance would still set the clock and the hostname, read the kernel log,
- * reconfigure network devices through any socket's ioctls and read past file modes. The filter
- * then refuses capset(), and exec, which could give them back, is refused too. */
+/* Every capability given up: run as root, a taken-over instance would still set the clock and
+ * the hostname, read the kernel log, reconfigure network devices through any socket's ioctls and
+ * read past file modes. The filter then refuses capset(), and exec, which could give them back,
+ * is refused too. With none to give up (the unit's user) capset() is not called: a unit's
+ * SystemCallFilter=~@privileged refuses it. */
 static int drop_capabilities(void) {
         struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
-        struct __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3] = { { 0, 0, 0 } };
+        struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3];
+        bool any = true;                /* when capget() is refused too: give them up all the same */
 
-        return syscall(SYS_capset, &header, none) < 0 ? -errno : 0;
+        if (syscall(SYS_capget, &header, caps) == 0) {
+                any = false;
+                for (size_t i = 0; i < ELEMENTSOF(caps); i++)
+                        any |= caps[i].effective || caps[i].permitted || caps[i].inheritable;
+        }
+        if (!any)
+                return 0;
+        memset(caps, 0, sizeof(caps));
+        return syscall(SYS_capset, &header, caps) < 0 ? -errno : 0;
 }
 
 static int apply(enum confine_mode m, const struct confine_paths *p) {

@@ -932,6 +932,37 @@ static void directory_where_a_file_belongs(void **unused) {
         unlink(inside);
 }
 
+/* A unit's SystemCallFilter=~@privileged refuses capset(): a process with no capability to give
+ * up (the unit's user) still confines itself. */
+static void capset_refused_around(void **unused) {
+        (void) unused;
+        struct confine_paths p = { .config = config, .state_dir = state_dir, .decision_log = log_path };
+        int status;
+
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+                struct __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3] = { { 0, 0, 0 } };
+                struct sock_filter outer[] = {
+                        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+                        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_capset, 0, 1),
+                        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+                        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+                };
+                struct sock_fprog prog = { sizeof(outer) / sizeof(outer[0]), outer };
+                if (syscall(SYS_capset, &h, none) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+                    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+                        _exit(1);
+                int r = confine_self(CONFINE_FULL, &p);
+                _exit(r < 0 ? -r : 0);
+        }
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        assert_true(WIFEXITED(status));
+        if (WEXITSTATUS(status))
+                fail_msg("confine_self: %s", strerror(WEXITSTATUS(status)));
+}
+
 /* The metrics textfile's directory becomes writable beneath: "/" never, however it is spelled. */
 static void textfile_in_root(void **unused) {
         (void) unused;
@@ -978,13 +1009,14 @@ int main(void) {
         enum { N = sizeof(checks) / sizeof(checks[0]) };
         static struct trial trials[2 * N];
         static char names[2 * N][96];
-        static struct CMUnitTest tests[2 * N + 8];
+        static struct CMUnitTest tests[2 * N + 9];
         size_t n = 0;
 
         tests[n++] = (struct CMUnitTest) cmocka_unit_test(landlock_is_here);
         tests[n++] = (struct CMUnitTest) cmocka_unit_test(mode_names);
         tests[n++] = (struct CMUnitTest) cmocka_unit_test(directory_where_a_file_belongs);
         tests[n++] = (struct CMUnitTest) cmocka_unit_test(textfile_in_root);
+        tests[n++] = (struct CMUnitTest) cmocka_unit_test(capset_refused_around);
 #ifdef __x86_64__
         tests[n++] = (struct CMUnitTest) { .name = "full: the filter, run for every syscall number, answers as intended",
                                            .test_func = filter_walk, .initial_state = (void *) (intptr_t) CONFINE_FULL };
