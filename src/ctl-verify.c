@@ -220,6 +220,8 @@ int ctl_verify(struct ctl *c) {
         bool all_answered = true;
         int ret = EXIT_ERROR, r;
 
+        if (ctl_set_source(c) < 0)
+                return EXIT_USAGE;
         if (ctl_need_config(c) < 0)
                 return EXIT_ERROR;
         if (!c->rt.cfg.alertmanager_url) {

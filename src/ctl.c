@@ -157,6 +157,15 @@ void ctl_operator_name(char *buf, size_t size) {
                 snprintf(buf, size, "%s (uid %u)", pw ? pw->pw_name : "unknown", (unsigned) uid);
 }
 
+int ctl_set_source(struct ctl *c) {
+        c->rt.source = c->source ? source_from_name(c->source) : SOURCE_OPERATOR;
+        if (c->rt.source != SOURCE_TIMER && c->rt.source != SOURCE_OPERATOR) {
+                ctl_fail("--source must be timer or operator");
+                return -EINVAL;
+        }
+        return 0;
+}
+
 void ctl_record_operator(struct ctl *c, struct audit_record *rec) {
         rec->source = SOURCE_OPERATOR;
         rec->by = c->who;

@@ -72,6 +72,9 @@ int ctl_parse_window(const char *s, int64_t max_sec, int64_t *ret);
 void ctl_operator_name(char *buf, size_t size);
 /* An operator action in the decision log and the journal: source operator, by c->who, now unless
  * rec says when. */
+/* --source (timer or operator; default operator) as the source of what the command records: 0, or
+ * -EINVAL (said). */
+int ctl_set_source(struct ctl *c);
 void ctl_record_operator(struct ctl *c, struct audit_record *rec);
 
 /* The action's exit code for a decision (run and explain). */

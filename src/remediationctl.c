@@ -93,11 +93,8 @@ static int cmd_run(struct ctl *c) {
 
         if (ctl_need_config(c) < 0)
                 return EXIT_ERROR;
-        c->rt.source = c->source ? source_from_name(c->source) : SOURCE_OPERATOR;
-        if (c->rt.source != SOURCE_TIMER && c->rt.source != SOURCE_OPERATOR) {
-                ctl_fail("--source must be timer or operator");
+        if (ctl_set_source(c) < 0)
                 return EXIT_USAGE;
-        }
         if (!(route = route_for_run(c, playbook)))
                 return EXIT_USAGE;
         a.alertname = route->alertname;
@@ -322,7 +319,7 @@ static const struct command {
         { "approve",       ctl_approve,       0,                                          1, 1 },
         { "deny",          ctl_deny,          0,                                          1, 1 },
         { "replay",        ctl_replay,        OPT_JSON | OPT_SINCE,                       0, 0 },
-        { "verify",        ctl_verify,        OPT_JSON,                                   0, 0 },
+        { "verify",        ctl_verify,        OPT_JSON | OPT_SOURCE,                      0, 0 },
 };
 
 static void usage(FILE *f) {
