@@ -345,6 +345,35 @@ static void respond(void) {
         write_all(STDOUT_FILENO, answer, answer_len);
 }
 
+/* The connection itself, once answered and closed by the client: fd 0 disconnected (AF_UNSPEC) and
+ * connected to 127.0.0.2:9, a loopback address the socket unit's IPAddressAllow= leaves out, so
+ * that nothing leaves the host if nothing stops it (then ECONNREFUSED; ETIMEDOUT: its packets were
+ * dropped). The connection is gone by then: the answer goes to stderr, the journal. */
+#define RECONNECT_WAIT_MS 2000
+static void try_reconnect_connection(void) {
+        struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+        struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(9), .sin_addr.s_addr = htonl(0x7f000002) };
+        char c;
+        int r = 0;
+
+        (void) shutdown(STDOUT_FILENO, SHUT_WR);
+        while (read(STDIN_FILENO, &c, 1) > 0)   /* until the client hung up */
+                ;
+        /* Non-blocking: a SYN dropped on its way out would otherwise be retried for minutes. */
+        if (connect(STDIN_FILENO, &unspec, sizeof(unspec)) < 0 ||
+            fcntl(STDIN_FILENO, F_SETFL, fcntl(STDIN_FILENO, F_GETFL) | O_NONBLOCK) < 0)
+                r = errno;
+        else if (connect(STDIN_FILENO, (struct sockaddr *) &a, sizeof(a)) < 0 && (r = errno) == EINPROGRESS) {
+                struct pollfd p = { .fd = STDIN_FILENO, .events = POLLOUT };
+                socklen_t len = sizeof(r);
+                if (poll(&p, 1, RECONNECT_WAIT_MS) == 0)
+                        r = ETIMEDOUT;          /* no answer, not even a refusal, from loopback: dropped */
+                else if (getsockopt(STDIN_FILENO, SOL_SOCKET, SO_ERROR, &r, &len) < 0)
+                        r = errno;
+        }
+        fprintf(stderr, "confine-probe: reconnect the connection to 127.0.0.2:9\t%s\n", r ? strerrorname_np(r) : "ok");
+}
+
 int main(int argc, char **argv) {
         static const struct option longopts[] = {
                 { "config", required_argument, NULL, 'c' },
@@ -454,6 +483,7 @@ int main(int argc, char **argv) {
         line("io_uring_setup", try_io_uring());
 
         respond();
+        try_reconnect_connection();
         rt_done(&rt);
         return 0;
 }
