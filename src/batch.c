@@ -64,8 +64,7 @@ static int64_t job_started_wall_ms(const struct batch *b, const struct exec_job 
 
 /* ---- deciding ---- */
 
-/* A resolved alert (the gate `resolved` skipped it: nothing runs) judges the executions of its
- * fingerprint that await a verdict, in the step that decided it. */
+/* The metrics of the verdicts from index first on. */
 static int count_verdicts(struct state *st, const struct batch *b, size_t first) {
         for (size_t i = first; i < b->verdicts.n; i++) {
                 const struct verdict *v = &b->verdicts.v[i];
@@ -77,6 +76,8 @@ static int count_verdicts(struct state *st, const struct batch *b, size_t first)
         return 0;
 }
 
+/* A resolved alert (the gate `resolved` skipped it: nothing runs) judges the executions of its
+ * fingerprint that await a verdict, in the step that decided it. */
 static int judge_resolved(const struct config *cfg, struct state *st, struct batch *b, const struct alert *al) {
         size_t first = b->verdicts.n;
         int r = verify_resolved(cfg, st, al, b->decided_ms, &b->verdicts);
