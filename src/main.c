@@ -21,6 +21,7 @@
 #include "batch.h"
 #include "confine.h"
 #include "http.h"
+#include "identity.h"
 #include "journal.h"
 #include "metrics.h"
 #include "payload.h"
@@ -39,6 +40,7 @@ enum endpoint { ENDPOINT_WEBHOOK = 1, ENDPOINT_HEALTH, ENDPOINT_METRICS };
 struct request {
         struct runtime rt;
         const char *check_config;
+        const char *user;                       /* --user: the user root becomes */
         enum confine_mode confine;              /* --confine */
         bool check_confinement;
         char unconfined[512];                   /* why every request is refused: the mode cannot
@@ -283,6 +285,20 @@ static int serve_metrics(struct request *rq) {
 
 /* ---- confinement ---- */
 
+/* --user: root becomes the handler's user before it opens anything but its config. When it
+ * cannot, every request is refused, and confine() gives the refusal no path of the state: nothing
+ * is created as root. */
+static void become_user(struct request *rq) {
+        int r;
+
+        if (!rq->user || (r = identity_become(rq->user)) == 0)
+                return;
+        snprintf(rq->unconfined, sizeof(rq->unconfined), "--user %s: cannot become that user: %s",
+                 rq->user, r == -ENOENT ? "no such user (systemd-sysusers creates it)" :
+                 r == -EINVAL ? "it is root or in group root" :
+                 r == -EPERM ? "running as another user that is not root" : strerror(-r));
+}
+
 /* Why the mode cannot hold here, for the operator: what is wrong and what to do. */
 static void unconfined_why(enum confine_mode m, int r, char *buf, size_t size) {
         int abi = confine_landlock_abi();
@@ -318,8 +334,11 @@ static void confine(struct request *rq) {
 
         if (rq->confine == CONFINE_OFF)
                 return;
-        rt_confine_paths(&rq->rt, token, &p);
-        if (cfg && !cfg->playbook_units)
+        if (rq->unconfined[0])          /* not the user: /dev/null and the libraries only */
+                p = (struct confine_paths) {};
+        else
+                rt_confine_paths(&rq->rt, token, &p);
+        if (!rq->unconfined[0] && cfg && !cfg->playbook_units)
                 snprintf(rq->unconfined, sizeof(rq->unconfined), UNCONFINED_DIRECT,
                          confine_mode_name(rq->confine), rq->rt.config_path);
         int r = confine_self(rq->confine, &p);  /* also when refusing: the refusal runs confined */
@@ -406,7 +425,7 @@ static int check_config(const char *path, enum confine_mode m) {
 
 static void usage(FILE *f) {
         fputs("usage: remediation-webhook [--config FILE] [--state-dir DIR] [--decision-log FILE]\n"
-              "                           [--confine=off|full|syscalls]\n"
+              "                           [--confine=off|full|syscalls] [--user NAME]\n"
               "       remediation-webhook [--confine=MODE] --check-config FILE\n"
               "       remediation-webhook --confine=MODE --check-confinement\n"
               "Reads one HTTP request on standard input and answers on standard output.\n", f);
@@ -420,6 +439,7 @@ static int parse_options(int argc, char **argv, struct request *rq) {
                 { "check-config", required_argument, NULL, 'C' },
                 { "confine", required_argument, NULL, 'x' },
                 { "check-confinement", no_argument, NULL, 'K' },
+                { "user", required_argument, NULL, 'u' },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
@@ -442,6 +462,7 @@ static int parse_options(int argc, char **argv, struct request *rq) {
                         rq->confine = (enum confine_mode) m;
                         break;
                 case 'K': rq->check_confinement = true; break;
+                case 'u': rq->user = optarg; break;
                 case 'h': usage(stdout); exit(0);
                 default: usage(stderr); return -EINVAL;
                 }
@@ -465,6 +486,7 @@ int main(int argc, char **argv) {
         if (rq.check_confinement)
                 return check_confinement(rq.confine);
         signal(SIGPIPE, SIG_IGN);       /* a client that hangs up gets EPIPE, not our death */
+        become_user(&rq);
         rt_init(&rq.rt, SOURCE_WEBHOOK);
         confine(&rq);
 

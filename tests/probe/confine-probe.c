@@ -33,6 +33,7 @@
 #include "audit.h"
 #include "confine.h"
 #include "exec.h"
+#include "identity.h"
 #include "libsystemd.h"
 #include "runtime.h"
 #include "util.h"
@@ -174,6 +175,22 @@ static int try_connect_tcp(uint16_t port) {
         int r = connect(fd, (struct sockaddr *) &a, sizeof(a)) < 0 ? errno : 0;
         close(fd);
         return r;
+}
+
+/* What it holds once confined: no capability in any set, the bounding set included. */
+static int no_capabilities(void) {
+        struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct d[2] = {};
+
+        if (syscall(SYS_capget, &h, d) < 0)
+                return errno;
+        for (int i = 0; i < 2; i++)
+                if (d[i].effective || d[i].permitted || d[i].inheritable)
+                        return EPERM;
+        for (int c = 0; prctl(PR_CAPBSET_READ, c, 0, 0, 0) >= 0; c++)
+                if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
+                        return EPERM;
+        return prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, CAP_SETUID, 0, 0) == 1 ? EPERM : 0;
 }
 
 static int do_setuid(const void *arg) { (void) arg; return setuid(0) < 0 ? errno : 0; }
@@ -380,10 +397,11 @@ int main(int argc, char **argv) {
                 { "state-dir", required_argument, NULL, 's' },
                 { "decision-log", required_argument, NULL, 'l' },
                 { "confine", required_argument, NULL, 'C' },
+                { "user", required_argument, NULL, 'u' },
                 {}
         };
         static struct runtime rt;
-        const char *mode_name = "off";
+        const char *mode_name = "off", *user = NULL;
         char token[PATH_MAX] = "", cfgdir[4096], statedir[4096], logdir[4096], path[4096 + 64];
         int c, mode;
 
@@ -396,12 +414,14 @@ int main(int argc, char **argv) {
                 case 's': rt.state_dir = optarg; break;
                 case 'l': rt.decision_log = optarg; break;
                 case 'C': mode_name = optarg; break;
+                case 'u': user = optarg; break;
                 default: return 2;
                 }
         }
         if ((mode = confine_mode_from_string(mode_name)) < 0)
                 return 2;
         signal(SIGPIPE, SIG_IGN);
+        int become = user ? identity_become(user) : 0;  /* main()'s order: the user, the config */
         rt_init(&rt, SOURCE_WEBHOOK);
         snprintf(cfgdir, sizeof(cfgdir), "%s", rt.config_path);
         snprintf(statedir, sizeof(statedir), "%s", rt.state_dir);
@@ -414,9 +434,12 @@ int main(int argc, char **argv) {
         struct confine_paths paths;
         rt_confine_paths(&rt, token, &paths);
         int r = confine_self((enum confine_mode) mode, &paths);
+        linef(-become, "user %s", user ? user : "(unit's)");
         linef(-r, "confine %s", confine_mode_name((enum confine_mode) mode));
         linef(0, "landlock abi %d", confine_landlock_abi());
         linef(0, "no_new_privs %d", prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0));
+        line("not root", getuid() && geteuid() && getgid() && getegid() ? 0 : EPERM);
+        line("no capability, empty bounding set", no_capabilities());
         read_head();
 
         /* ---- what the handler needs ---- */
