@@ -15,7 +15,7 @@ override LDFLAGS  += -pie -Wl,-z,relro,-z,now
 
 LIB_SRC   := src/http.c src/payload.c src/yaml-tree.c src/config.c src/params.c src/vocab.c src/breaker.c src/gates.c src/state.c src/state-json.c src/store.c \
              src/exec.c src/exec-unit.c src/libsystemd.c src/audit.c src/journal.c src/metrics.c src/history.c src/runtime.c src/step.c src/batch.c src/verify.c \
-             src/confine.c src/identity.c src/util.c
+             src/confine.c src/landlock.c src/seccomp-filter.c src/identity.c src/util.c
 LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
 # remediationctl's own: the handler never links them (the report is only `remediationctl report`).
 CTL_OBJ   := $(patsubst src/%.c,$(BUILD)/%.o,src/remediationctl.c src/ctl.c src/ctl-status.c src/ctl-explain.c src/ctl-pause.c src/ctl-approve.c src/ctl-replay.c src/report.c \

@@ -2,7 +2,7 @@
  * RW_LANDLOCK_ABI=0: landlock_create_ruleset() fails with ENOSYS (no Landlock, or disabled);
  * RW_LANDLOCK_ABI=N: the version query answers N, every other call goes to the kernel;
  * RW_NO_SECCOMP=1: seccomp() fails with EINVAL, as on a kernel built without filters.
- * It replaces glibc's syscall(), the way src/confine.c reaches Landlock. Test-only: built into
+ * It replaces glibc's syscall(), the way src/landlock.c reaches Landlock. Test-only: built into
  * $(BUILD)/tests/, never linked into a shipped binary. */
 #include <dlfcn.h>
 #include <errno.h>

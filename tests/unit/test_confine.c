@@ -674,7 +674,7 @@ static void run_confined(void **state) {
 
 /* Every syscall the filter refuses outright, called with every argument -1 (nothing they could
  * do with that, should the filter fail: an invalid pointer, flag or descriptor), answers its
- * errno. The list is this test's own, not confine.c's. */
+ * errno. The list is this test's own, not seccomp-filter.c's. */
 static const struct { const char *name; long nr; int err; } denylist[] = {
 #define D(name, err) { #name, SYS_##name, err }
         D(execve, EACCES), D(execveat, EACCES),
