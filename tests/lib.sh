@@ -15,6 +15,7 @@ at() { local t=$1; shift; FAKETIME="@$t" LD_PRELOAD=$FAKETIME_LIB "$@"; }
 # On tmpfs, as the state directory is in production (/run): fsync there costs nothing.
 RW_TMP=$(mktemp -d /dev/shm/rw-test.XXXXXX)
 RW_PIDS=()
+RW_CLEANUP=()           # functions run once RW_PIDS are stopped
 _rw_failed=0
 
 # Stops what the test started and has not reaped yet: only our own children, so a PID that was
@@ -25,6 +26,7 @@ rw_cleanup() {
                 [ "$(ps -o ppid= -p "$p" 2>/dev/null | tr -d ' ')" = "$$" ] && kill "$p" 2>/dev/null
         done
         for p in "${RW_PIDS[@]}"; do wait "$p" 2>/dev/null; done
+        for p in "${RW_CLEANUP[@]}"; do "$p"; done
         rm -rf "$RW_TMP"
 }
 trap rw_cleanup EXIT
