@@ -4,9 +4,11 @@
  * instead starts as root with no capability but those needed to give root up, and gives it up
  * before it opens its config: one getpwnam() answered by /etc/passwd, and three system calls. */
 #include <errno.h>
+#include <stddef.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/capability.h>
 #include "identity.h"
@@ -43,9 +45,14 @@ int identity_become(const char *name) {
         drop_bounding_set();
         if (setresuid(uid, uid, uid) < 0)
                 return -errno;
-        /* All three uids left 0, so no capability survives (no SECBIT_KEEP_CAPS was set): check
-         * that root is out of reach rather than trust it. */
-        if (setresuid(0, 0, 0) == 0)
+        /* All three uids left 0, so no capability survives, unless SECBIT_KEEP_CAPS kept the
+         * permitted ones: check that root is out of reach and nothing is left, rather than trust it. */
+        struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
+        struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3];
+        if (setresuid(0, 0, 0) == 0 || syscall(SYS_capget, &header, caps) < 0)
                 return -EPERM;
+        for (size_t i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+                if (caps[i].effective || caps[i].permitted)
+                        return -EPERM;
         return 0;
 }

@@ -33,6 +33,7 @@
 #define PLACEHOLDER_TOKEN     "REPLACE_WITH_RANDOM_TOKEN"
 #define AUTH_TOKEN_CARRIED    (HTTP_MAX_AUTH - sizeof("Bearer ") + 1)  /* the longest a request can send */
 #define MID_UNCONFINED        "e3a7c1b05d2f4e8a9c6b14f07d3e5a92"      /* the catalog's */
+#define MID_NO_USER           "7d0d533cb0974397b961b6ca065ba89e"      /* the catalog's */
 
 enum endpoint { ENDPOINT_WEBHOOK = 1, ENDPOINT_HEALTH, ENDPOINT_METRICS };
 
@@ -41,6 +42,7 @@ struct request {
         struct runtime rt;
         const char *check_config;
         const char *user;                       /* --user: the user root becomes */
+        bool no_user;                           /* --user could not be become: unconfined says why */
         enum confine_mode confine;              /* --confine */
         bool check_confinement;
         char unconfined[512];                   /* why every request is refused: the mode cannot
@@ -293,6 +295,7 @@ static void become_user(struct request *rq) {
 
         if (!rq->user || (r = identity_become(rq->user)) == 0)
                 return;
+        rq->no_user = true;
         snprintf(rq->unconfined, sizeof(rq->unconfined), "--user %s: cannot become that user: %s",
                  rq->user, r == -ENOENT ? "no such user (systemd-sysusers creates it)" :
                  r == -EINVAL ? "it is root or in group root" :
@@ -334,7 +337,7 @@ static void confine(struct request *rq) {
 
         if (rq->confine == CONFINE_OFF)
                 return;
-        if (rq->unconfined[0])          /* not the user: /dev/null and the libraries only */
+        if (rq->no_user)                /* still root: /dev/null and the libraries only */
                 p = (struct confine_paths) {};
         else
                 rt_confine_paths(&rq->rt, token, &p);
@@ -352,10 +355,12 @@ static void log_unconfined(const struct request *rq) {
 
         journal_begin(&e);
         journal_add(&e, "MESSAGE", rq->unconfined);
-        journal_add(&e, "MESSAGE_ID", MID_UNCONFINED);
+        journal_add(&e, "MESSAGE_ID", rq->no_user ? MID_NO_USER : MID_UNCONFINED);
         journal_add_int(&e, "PRIORITY", LOG_CRIT);
         journal_add(&e, "SYSLOG_IDENTIFIER", "remediation-webhook");
         journal_add(&e, "REMEDIATION_CONFINE", confine_mode_name(rq->confine));
+        if (rq->no_user)
+                journal_add(&e, "REMEDIATION_USER", rq->user);
         /* Under systemd stderr is the journal too: one entry, not two. */
         if (journal_send(&e) < 0 || !getenv("JOURNAL_STREAM"))
                 rt_log(LOG_CRIT, "%s", rq->unconfined);

@@ -112,6 +112,18 @@ static void becomes_the_user_without_setpcap(void **s) {
         assert_int_equal(in_child(become_without_setpcap), 0);
 }
 
+/* SECBIT_KEEP_CAPS keeps the permitted set across the change of uid: refused, not trusted. */
+static int keep_caps(void) {
+        if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+                return 1;
+        return identity_become(USER) == -EPERM ? 0 : 2;
+}
+
+static void refuses_kept_capabilities(void **s) {
+        (void) s;
+        assert_int_equal(in_child(keep_caps), 0);
+}
+
 static int refuse_root(void) { return identity_become("root") == -EINVAL && getuid() == 0 ? 0 : 1; }
 static int refuse_unknown(void) {
         return identity_become("no-such-user-here") == -ENOENT && getuid() == 0 ? 0 : 1;
@@ -128,6 +140,7 @@ int main(void) {
                 cmocka_unit_test(needs_root),
                 cmocka_unit_test(becomes_the_user_for_good),
                 cmocka_unit_test(becomes_the_user_without_setpcap),
+                cmocka_unit_test(refuses_kept_capabilities),
                 cmocka_unit_test(refuses_root_and_unknown_users),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
