@@ -42,11 +42,10 @@ struct request {
         struct runtime rt;
         const char *check_config;
         const char *user;                       /* --user: the user root becomes */
-        bool no_user;                           /* --user could not be become: unconfined says why */
         enum confine_mode confine;              /* --confine */
         bool check_confinement;
-        char unconfined[512];                   /* why every request is refused: the mode cannot
-                                                 * hold (logged at CRIT); empty: confined as asked */
+        char unconfined[512];                   /* why every request is refused (logged at CRIT):
+                                                 * the user or the mode cannot be had; empty: as asked */
         struct http_request http;
         enum endpoint endpoint;
         struct payload payload;
@@ -287,19 +286,50 @@ static int serve_metrics(struct request *rq) {
 
 /* ---- confinement ---- */
 
-/* --user: root becomes the handler's user before it opens anything but its config. When it
- * cannot, every request is refused, and confine() gives the refusal no path of the state: nothing
- * is created as root. */
-static void become_user(struct request *rq) {
-        int r;
+/* --user: root becomes the handler's user before it opens anything. Started by the system's
+ * service manager (its child, with the INVOCATION_ID it sets), the handler never serves as root,
+ * --user or not: root without capabilities is still root to D-Bus and polkit, which none of our
+ * filters can take away, and a drop-in's ExecStart= written for the units that had User= would
+ * otherwise run it as root. 0, or -errno with the reason in rq->unconfined. */
+static int become_user(struct request *rq) {
+        int r = rq->user ? identity_become(rq->user) : 0;
 
-        if (!rq->user || (r = identity_become(rq->user)) == 0)
-                return;
-        rq->no_user = true;
-        snprintf(rq->unconfined, sizeof(rq->unconfined), "--user %s: cannot become that user: %s",
-                 rq->user, r == -ENOENT ? "no such user (systemd-sysusers creates it)" :
-                 r == -EINVAL ? "it is root or in group root" :
-                 r == -EPERM ? "running as another user that is not root" : strerror(-r));
+        if (r == 0 && (getuid() == 0 || geteuid() == 0) && getppid() == 1 && getenv("INVOCATION_ID"))
+                r = -EUCLEAN;
+        if (r == 0)
+                return 0;
+        refuse(rq, 503, "the handler cannot run as its user; see the journal");
+        if (r == -EUCLEAN) {            /* identity_become() succeeded: there was no --user */
+                snprintf(rq->unconfined, sizeof(rq->unconfined), "started as root by the service manager "
+                         "without --user: the unit has no User=, give the handler --user remediation-webhook");
+                return r;
+        }
+        snprintf(rq->unconfined, sizeof(rq->unconfined), "--user %s: cannot become that user: %s", rq->user,
+                 r == -ENOENT ? "no such user (systemd-sysusers creates it)" :
+                 r == -EINVAL ? "it is root, in group root, or has no valid uid or gid" :
+                 r == -EPERM ? "running as another user, or as that user with other groups or capabilities" :
+                 r == -EACCES ? "root without CAP_SETUID and CAP_SETGID (the unit's CapabilityBoundingSet= must keep them)" :
+                 r == -ENOTRECOVERABLE ? "root or a capability still within reach after the change" :
+                 strerror(-r));
+        return r;
+}
+
+/* Every request refused while still root, before a byte of it is read: 503 and one CRIT entry
+ * the catalog explains. */
+static int refuse_as_root(struct request *rq) {
+        struct journal_entry e;
+
+        respond_error(rq, 503);
+        journal_begin(&e);
+        journal_add(&e, "MESSAGE", rq->unconfined);
+        journal_add(&e, "MESSAGE_ID", MID_NO_USER);
+        journal_add_int(&e, "PRIORITY", LOG_CRIT);
+        journal_add(&e, "SYSLOG_IDENTIFIER", "remediation-webhook");
+        journal_add(&e, "REMEDIATION_USER", rq->user ? rq->user : "");
+        /* Under systemd stderr is the journal too: one entry, not two. */
+        if (journal_send(&e) < 0 || !getenv("JOURNAL_STREAM"))
+                rt_log(LOG_CRIT, "%s", rq->unconfined);
+        return 0;
 }
 
 /* Why the mode cannot hold here, for the operator: what is wrong and what to do. */
@@ -337,11 +367,8 @@ static void confine(struct request *rq) {
 
         if (rq->confine == CONFINE_OFF)
                 return;
-        if (rq->no_user)                /* still root: /dev/null and the libraries only */
-                p = (struct confine_paths) {};
-        else
-                rt_confine_paths(&rq->rt, token, &p);
-        if (!rq->unconfined[0] && cfg && !cfg->playbook_units)
+        rt_confine_paths(&rq->rt, token, &p);
+        if (cfg && !cfg->playbook_units)
                 snprintf(rq->unconfined, sizeof(rq->unconfined), UNCONFINED_DIRECT,
                          confine_mode_name(rq->confine), rq->rt.config_path);
         int r = confine_self(rq->confine, &p);  /* also when refusing: the refusal runs confined */
@@ -355,12 +382,10 @@ static void log_unconfined(const struct request *rq) {
 
         journal_begin(&e);
         journal_add(&e, "MESSAGE", rq->unconfined);
-        journal_add(&e, "MESSAGE_ID", rq->no_user ? MID_NO_USER : MID_UNCONFINED);
+        journal_add(&e, "MESSAGE_ID", MID_UNCONFINED);
         journal_add_int(&e, "PRIORITY", LOG_CRIT);
         journal_add(&e, "SYSLOG_IDENTIFIER", "remediation-webhook");
         journal_add(&e, "REMEDIATION_CONFINE", confine_mode_name(rq->confine));
-        if (rq->no_user)
-                journal_add(&e, "REMEDIATION_USER", rq->user);
         /* Under systemd stderr is the journal too: one entry, not two. */
         if (journal_send(&e) < 0 || !getenv("JOURNAL_STREAM"))
                 rt_log(LOG_CRIT, "%s", rq->unconfined);
@@ -491,7 +516,8 @@ int main(int argc, char **argv) {
         if (rq.check_confinement)
                 return check_confinement(rq.confine);
         signal(SIGPIPE, SIG_IGN);       /* a client that hangs up gets EPIPE, not our death */
-        become_user(&rq);
+        if (become_user(&rq) < 0)
+                return refuse_as_root(&rq);
         rt_init(&rq.rt, SOURCE_WEBHOOK);
         confine(&rq);
 

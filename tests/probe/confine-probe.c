@@ -15,6 +15,7 @@
 #include <linux/netlink.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -188,9 +189,21 @@ static int no_capabilities(void) {
                 if (d[i].effective || d[i].permitted || d[i].inheritable)
                         return EPERM;
         for (int c = 0; prctl(PR_CAPBSET_READ, c, 0, 0, 0) >= 0; c++)
-                if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1)
+                if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1 ||
+                    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0) == 1)
                         return EPERM;
-        return prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, CAP_SETUID, 0, 0) == 1 ? EPERM : 0;
+        return 0;
+}
+
+/* Exactly the user's ids, real, effective and saved, and no supplementary group. */
+static int only_the_user(uid_t uid, gid_t gid) {
+        uid_t ru, eu, su;
+        gid_t rg, eg, sg, g[1];
+
+        if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0)
+                return errno;
+        return ru == uid && eu == uid && su == uid && rg == gid && eg == gid && sg == gid &&
+               getgroups(1, g) == 0 ? 0 : EPERM;
 }
 
 static int do_setuid(const void *arg) { (void) arg; return setuid(0) < 0 ? errno : 0; }
@@ -421,7 +434,14 @@ int main(int argc, char **argv) {
         if ((mode = confine_mode_from_string(mode_name)) < 0)
                 return 2;
         signal(SIGPIPE, SIG_IGN);
+        struct passwd *pw = user ? getpwnam(user) : NULL;       /* before Landlock hides /etc/passwd */
+        uid_t pw_uid = pw ? pw->pw_uid : 0;
+        gid_t pw_gid = pw ? pw->pw_gid : 0;
         int become = user ? identity_become(user) : 0;  /* main()'s order: the user, the config */
+        /* What identity_become() left, before confine_self() gives up whatever might remain. */
+        int ids = pw ? only_the_user(pw_uid, pw_gid) : ENOENT;
+        int not_root = getuid() && geteuid() && getgid() && getegid() ? 0 : EPERM;
+        int caps = no_capabilities();
         rt_init(&rt, SOURCE_WEBHOOK);
         snprintf(cfgdir, sizeof(cfgdir), "%s", rt.config_path);
         snprintf(statedir, sizeof(statedir), "%s", rt.state_dir);
@@ -438,8 +458,10 @@ int main(int argc, char **argv) {
         linef(-r, "confine %s", confine_mode_name((enum confine_mode) mode));
         linef(0, "landlock abi %d", confine_landlock_abi());
         linef(0, "no_new_privs %d", prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0));
-        line("not root", getuid() && geteuid() && getgid() && getegid() ? 0 : EPERM);
-        line("no capability, empty bounding set", no_capabilities());
+        line("its uid, gid and groups are the user's alone", ids);
+        line("not root", not_root);
+        line("no capability, empty bounding set", caps);
+        line("no capability once confined", no_capabilities());
         read_head();
 
         /* ---- what the handler needs ---- */

@@ -38,6 +38,18 @@ static uint64_t cap_set(const char *name) {
         return v;
 }
 
+/* Root giving up the capabilities in mask (of the first 32) from its effective and permitted sets. */
+static int give_up(uint32_t mask) {
+        struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+        struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+        if (syscall(SYS_capget, &h, d) < 0)
+                return -1;
+        d[0].effective &= ~mask;
+        d[0].permitted &= ~mask;
+        return (int) syscall(SYS_capset, &h, d);
+}
+
 static int in_child(int (*fn)(void)) {
         int status;
         pid_t pid = fork();
@@ -91,14 +103,7 @@ static void becomes_the_user_for_good(void **s) {
 /* Without CAP_SETPCAP (a unit that does not grant it) the bounding set stays as it was; the uid
  * changes all the same, and no capability is left. */
 static int become_without_setpcap(void) {
-        struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
-        struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
-
-        if (syscall(SYS_capget, &h, d) < 0)
-                return 1;
-        d[0].effective &= ~(1U << CAP_SETPCAP);
-        d[0].permitted &= ~(1U << CAP_SETPCAP);
-        if (syscall(SYS_capset, &h, d) < 0)
+        if (give_up(1U << CAP_SETPCAP) < 0)
                 return 2;
         if (identity_become(USER) != 0)
                 return 3;
@@ -112,16 +117,67 @@ static void becomes_the_user_without_setpcap(void **s) {
         assert_int_equal(in_child(become_without_setpcap), 0);
 }
 
-/* SECBIT_KEEP_CAPS keeps the permitted set across the change of uid: refused, not trusted. */
+/* SECBIT_KEEP_CAPS keeps the permitted set across the change of uid: lowered, not trusted. */
 static int keep_caps(void) {
         if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+                return 1;
+        if (identity_become(USER) != 0)
+                return 2;
+        return cap_set("CapEff") == 0 && cap_set("CapPrm") == 0 && setuid(0) < 0 ? 0 : 3;
+}
+
+static void lowers_kept_capabilities(void **s) {
+        (void) s;
+        assert_int_equal(in_child(keep_caps), 0);
+}
+
+/* An inheritable capability (and so an ambient one) does not survive either. */
+static int inheritable(void) {
+        struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+        struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+        if (syscall(SYS_capget, &h, d) < 0)
+                return 1;
+        d[0].inheritable |= 1U << CAP_NET_BIND_SERVICE;
+        if (syscall(SYS_capset, &h, d) < 0 ||
+            prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_BIND_SERVICE, 0, 0) < 0)
+                return 2;
+        if (identity_become(USER) != 0)
+                return 3;
+        return cap_set("CapInh") == 0 && cap_set("CapAmb") == 0 ? 0 : 4;
+}
+
+static void clears_inheritable_and_ambient(void **s) {
+        (void) s;
+        assert_int_equal(in_child(inheritable), 0);
+}
+
+/* Started as the user already, but with more than the user: refused. */
+static int user_with_groups(void) {
+        struct passwd *pw = getpwnam(USER);
+        gid_t groups[] = { 0 };
+
+        if (!pw || setgroups(1, groups) < 0 || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) < 0 ||
+            setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0)
                 return 1;
         return identity_become(USER) == -EPERM ? 0 : 2;
 }
 
-static void refuses_kept_capabilities(void **s) {
+static void refuses_the_user_with_other_groups(void **s) {
         (void) s;
-        assert_int_equal(in_child(keep_caps), 0);
+        assert_int_equal(in_child(user_with_groups), 0);
+}
+
+/* Root that cannot change its ids (a unit without CAP_SETUID, CAP_SETGID): -EACCES, still root. */
+static int without_setid(void) {
+        if (give_up((1U << CAP_SETUID) | (1U << CAP_SETGID)) < 0)
+                return 2;
+        return identity_become(USER) == -EACCES && geteuid() == 0 ? 0 : 3;
+}
+
+static void refuses_without_setid_capabilities(void **s) {
+        (void) s;
+        assert_int_equal(in_child(without_setid), 0);
 }
 
 static int refuse_root(void) { return identity_become("root") == -EINVAL && getuid() == 0 ? 0 : 1; }
@@ -140,7 +196,10 @@ int main(void) {
                 cmocka_unit_test(needs_root),
                 cmocka_unit_test(becomes_the_user_for_good),
                 cmocka_unit_test(becomes_the_user_without_setpcap),
-                cmocka_unit_test(refuses_kept_capabilities),
+                cmocka_unit_test(lowers_kept_capabilities),
+                cmocka_unit_test(clears_inheritable_and_ambient),
+                cmocka_unit_test(refuses_the_user_with_other_groups),
+                cmocka_unit_test(refuses_without_setid_capabilities),
                 cmocka_unit_test(refuses_root_and_unknown_users),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
