@@ -22,7 +22,7 @@
  * read past file modes. The filter then refuses capset(), and exec, which could give them back,
  * is refused too. With none to give up (run as its user) capset() is not called: a unit's
  * SystemCallFilter=~@privileged refuses it. */
-static int drop_capabilities(void) {
+int confine_drop_capabilities(void) {
         struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
         struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3];
         bool any = true;                /* when capget() is refused too: give them up all the same */
@@ -52,7 +52,7 @@ static int apply(enum confine_mode m, const struct confine_paths *p) {
 #endif
         if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return -errno;
-        if ((r = drop_capabilities()) < 0)
+        if ((r = confine_drop_capabilities()) < 0)
                 return r;
         /* Not dumpable: another process of this user (a taken-over sibling instance) may no longer
          * ptrace it, nor read or write its memory through /proc/PID/mem, which no filter sees.

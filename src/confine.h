@@ -40,6 +40,10 @@ int confine_self(enum confine_mode m, const struct confine_paths *p);
  * that a forbidden open and socket fail. 0 or -errno as confine_self(). */
 int confine_probe(enum confine_mode m);
 
+/* Every capability given up (effective, permitted, inheritable, so ambient too); capset() only
+ * when one is held. 0 or -errno. */
+int confine_drop_capabilities(void);
+
 /* "off", "full", "syscalls" <-> the mode; -EINVAL for another word. */
 int confine_mode_from_string(const char *s);
 const char *confine_mode_name(enum confine_mode m);

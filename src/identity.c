@@ -8,11 +8,9 @@
 #include <grp.h>
 #include <pwd.h>
 #include <stdbool.h>
-#include <stddef.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <unistd.h>
-#include <linux/capability.h>
+#include "confine.h"
 #include "identity.h"
 
 /* An empty bounding set: what the instance could gain at exec, were exec not refused anyway.
@@ -22,23 +20,6 @@ static void drop_bounding_set(void) {
         for (int c = 0; prctl(PR_CAPBSET_READ, c, 0, 0, 0) >= 0; c++)
                 if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0)
                         return;
-}
-
-/* No capability in the effective, permitted, inheritable (and so ambient) sets. Lowering them
- * needs no privilege. */
-static bool no_capabilities(void) {
-        struct __user_cap_header_struct header = { _LINUX_CAPABILITY_VERSION_3, 0 };
-        struct __user_cap_data_struct caps[_LINUX_CAPABILITY_U32S_3] = {};
-        bool any = false;
-
-        if (syscall(SYS_capget, &header, caps) < 0)
-                return false;
-        for (size_t i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
-                any |= caps[i].effective || caps[i].permitted || caps[i].inheritable;
-        if (!any)
-                return true;
-        struct __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3] = {};
-        return syscall(SYS_capset, &header, none) == 0;
 }
 
 /* Exactly uid and gid, real, effective and saved; no group but gid; no capability (a capability
@@ -51,7 +32,7 @@ static bool only(uid_t uid, gid_t gid) {
 
         return getresuid(&ru, &eu, &su) == 0 && ru == uid && eu == uid && su == uid &&
                getresgid(&rg, &eg, &sg) == 0 && rg == gid && eg == gid && sg == gid &&
-               (n == 0 || (n == 1 && groups[0] == gid)) && no_capabilities() &&
+               (n == 0 || (n == 1 && groups[0] == gid)) && confine_drop_capabilities() == 0 &&
                setresuid(0, 0, 0) < 0 && setresgid(0, 0, 0) < 0;
 }
 

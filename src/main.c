@@ -314,21 +314,26 @@ static int become_user(struct request *rq) {
         return r;
 }
 
-/* Every request refused while still root, before a byte of it is read: 503 and one CRIT entry
- * the catalog explains. */
-static int refuse_as_root(struct request *rq) {
+/* Once, for a request refused because the user or the mode cannot be had: a journal entry the
+ * catalog explains (message_id, and what could not be had as key=value), else stderr. */
+static void log_refusal(const struct request *rq, const char *message_id, const char *key, const char *value) {
         struct journal_entry e;
 
-        respond_error(rq, 503);
         journal_begin(&e);
         journal_add(&e, "MESSAGE", rq->unconfined);
-        journal_add(&e, "MESSAGE_ID", MID_NO_USER);
+        journal_add(&e, "MESSAGE_ID", message_id);
         journal_add_int(&e, "PRIORITY", LOG_CRIT);
         journal_add(&e, "SYSLOG_IDENTIFIER", "remediation-webhook");
-        journal_add(&e, "REMEDIATION_USER", rq->user ? rq->user : "");
+        journal_add(&e, key, value);
         /* Under systemd stderr is the journal too: one entry, not two. */
         if (journal_send(&e) < 0 || !getenv("JOURNAL_STREAM"))
                 rt_log(LOG_CRIT, "%s", rq->unconfined);
+}
+
+/* Every request refused while still root, before a byte of it is read. */
+static int refuse_as_root(struct request *rq) {
+        respond_error(rq, 503);
+        log_refusal(rq, MID_NO_USER, "REMEDIATION_USER", rq->user ? rq->user : "");
         return 0;
 }
 
@@ -374,21 +379,6 @@ static void confine(struct request *rq) {
         int r = confine_self(rq->confine, &p);  /* also when refusing: the refusal runs confined */
         if (r < 0 && !rq->unconfined[0])
                 unconfined_why(rq->confine, r, rq->unconfined, sizeof(rq->unconfined));
-}
-
-/* Once, after the answer: a journal entry the catalog explains, else stderr. */
-static void log_unconfined(const struct request *rq) {
-        struct journal_entry e;
-
-        journal_begin(&e);
-        journal_add(&e, "MESSAGE", rq->unconfined);
-        journal_add(&e, "MESSAGE_ID", MID_UNCONFINED);
-        journal_add_int(&e, "PRIORITY", LOG_CRIT);
-        journal_add(&e, "SYSLOG_IDENTIFIER", "remediation-webhook");
-        journal_add(&e, "REMEDIATION_CONFINE", confine_mode_name(rq->confine));
-        /* Under systemd stderr is the journal too: one entry, not two. */
-        if (journal_send(&e) < 0 || !getenv("JOURNAL_STREAM"))
-                rt_log(LOG_CRIT, "%s", rq->unconfined);
 }
 
 /* --check-confinement: whether this kernel can hold the mode (an install picks its unit by it). */
@@ -545,7 +535,7 @@ int main(int argc, char **argv) {
                 respond_error(&rq, status);
         http_discard_body(STDIN_FILENO, &rq.http);      /* a refused request's body: never parsed */
         if (rq.unconfined[0])
-                log_unconfined(&rq);
+                log_refusal(&rq, MID_UNCONFINED, "REMEDIATION_CONFINE", confine_mode_name(rq.confine));
 
         batch_free(&rq.batch);
         payload_free(&rq.payload);
