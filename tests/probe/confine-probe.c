@@ -178,7 +178,8 @@ static int try_connect_tcp(uint16_t port) {
         return r;
 }
 
-/* What it holds once confined: no capability in any set, the bounding set included. */
+/* No capability in any set, the bounding and ambient sets included: asked right after
+ * identity_become() and again once confined, independently of the code under test. */
 static int no_capabilities(void) {
         struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
         struct __user_cap_data_struct d[2] = {};
